@@ -1,0 +1,101 @@
+package plugin
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+)
+
+// A Driver is the VIM behind the plugin: a table of methods, dispatched on
+// (name, number of parameters) exactly as the NFVO overloads them.
+// The vim package implements it; the plugin knows no catalogue type.
+type Driver interface {
+	// Methods lists every (name, arity) pair the driver answers.
+	Methods() []Method
+}
+
+// Method is one entry of the dispatch table.
+type Method struct {
+	Name  string
+	Arity int
+	// Void methods answer nothing the NFVO reads (deleteServerByIdAndWait);
+	// the plugin still replies {"answer": true}... never null.
+	Void bool
+	// Handle runs the call. Its answer is encoded as JSON; a nil slice or
+	// map answer is an error of the driver (the plugin answers [] / {} only
+	// if the handler returns an empty non-nil value).
+	Handle func(ctx context.Context, p Params) (any, error)
+}
+
+// Params are a request's parameters, undecoded, in order. JSON null stays
+// as the literal null.
+type Params []json.RawMessage
+
+// ParamError names a parameter that is missing or cannot be decoded.
+type ParamError struct {
+	Index int
+	Name  string
+	Err   error
+}
+
+func (e *ParamError) Error() string {
+	return fmt.Sprintf("parameter %d (%s): %v", e.Index, e.Name, e.Err)
+}
+
+func (e *ParamError) Unwrap() error { return e.Err }
+
+// ErrNullParameter is the cause of a ParamError for a required null parameter.
+var ErrNullParameter = errors.New("is null but required")
+
+// IsNull reports whether parameter i is absent or JSON null.
+func (p Params) IsNull(i int) bool {
+	if i < 0 || i >= len(p) {
+		return true
+	}
+	s := string(trimSpace(p[i]))
+	return s == "" || s == "null"
+}
+
+// Decode decodes required parameter i (called name in errors) into v.
+func (p Params) Decode(i int, name string, v any) error {
+	if p.IsNull(i) {
+		return &ParamError{Index: i, Name: name, Err: ErrNullParameter}
+	}
+	if err := json.Unmarshal(p[i], v); err != nil {
+		return &ParamError{Index: i, Name: name, Err: err}
+	}
+	return nil
+}
+
+// DecodeOptional decodes parameter i into v unless it is null, and reports
+// whether it was present.
+func (p Params) DecodeOptional(i int, name string, v any) (bool, error) {
+	if p.IsNull(i) {
+		return false, nil
+	}
+	if err := json.Unmarshal(p[i], v); err != nil {
+		return true, &ParamError{Index: i, Name: name, Err: err}
+	}
+	return true, nil
+}
+
+func trimSpace(b []byte) []byte {
+	for len(b) > 0 && (b[0] == ' ' || b[0] == '\n' || b[0] == '\t' || b[0] == '\r') {
+		b = b[1:]
+	}
+	for len(b) > 0 && (b[len(b)-1] == ' ' || b[len(b)-1] == '\n' || b[len(b)-1] == '\t' || b[len(b)-1] == '\r') {
+		b = b[:len(b)-1]
+	}
+	return b
+}
+
+// ServerError is an error that carries the (partial) Server the NFVO can
+// recover from a failed launch; the plugin puts it in exception.server.
+type ServerError struct {
+	Err    error
+	Server any
+}
+
+func (e *ServerError) Error() string { return e.Err.Error() }
+func (e *ServerError) Unwrap() error { return e.Err }
