@@ -106,3 +106,13 @@ func Name(t testing.TB) string {
 	}
 	return n + "-" + uuid.NewString()[:8]
 }
+
+// Disruptive skips tests that restart or cut shared services unless
+// OBDOCKER_DISRUPTIVE=1; `make test` runs them in a sequential pass of their
+// own so they cannot break tests running beside them.
+func Disruptive(t testing.TB) {
+	t.Helper()
+	if os.Getenv("OBDOCKER_DISRUPTIVE") != "1" {
+		t.Skip("disruptive test: runs in the sequential pass (OBDOCKER_DISRUPTIVE=1)")
+	}
+}
