@@ -3,18 +3,262 @@ package pop
 import (
 	"context"
 	"errors"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
 )
 
 // Core is the in-process Pop: registry, lifecycle, IPAM, store and status
 // tracking over one Backend.
 type Core struct {
-	cfg     Config
-	backend Backend
+	cfg      Config
+	b        Backend
+	log      logrus.FieldLogger
+	st       store
+	reg      *registry
+	ipam     *ipam
+	flavours []Flavour
+	engine   EngineInfo
+
+	netMu sync.Mutex // serialises network create/delete (subnet choice)
+
+	ctx    context.Context // root of background work; cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // background stops, death handlers, tracker
+	resync chan struct{}  // asks the tracker for a full resync now
+	closed sync.Once
 }
 
+var _ Pop = (*Core)(nil)
 
 // Open loads the store, reconciles it with Docker, makes sure the default
 // network exists and starts status tracking. Close releases it all.
 func Open(ctx context.Context, cfg Config, b Backend) (*Core, error) {
-	return nil, errors.New("pop: core not implemented yet")
+	cfg = cfg.withDefaults()
+	if err := validateName("pop", cfg.PopName); err != nil {
+		return nil, err
+	}
+	c := &Core{
+		cfg:    cfg,
+		b:      b,
+		log:    cfg.Logger.WithField("pop", cfg.PopName),
+		reg:    newRegistry(),
+		ipam:   newIPAM(),
+		resync: make(chan struct{}, 1),
+	}
+	c.flavours = mergeFlavours(DefaultFlavours(), cfg.Flavours)
+	eng, err := b.Ping(ctx)
+	if err != nil {
+		return nil, Wrap(ErrUnavailable, err, "docker engine")
+	}
+	c.engine = eng
+	if cfg.StorePath == "" {
+		c.st = newMemStore()
+	} else {
+		bs, err := openBoltStore(cfg.StorePath)
+		if err != nil {
+			return nil, err
+		}
+		c.st = bs
+	}
+	conts, nets, err := c.st.load()
+	if err != nil {
+		c.st.close()
+		return nil, err
+	}
+	if err := c.loadNetworks(ctx, nets); err != nil {
+		c.st.close()
+		return nil, err
+	}
+	if err := c.ensureDefaultNetwork(ctx); err != nil {
+		c.st.close()
+		return nil, err
+	}
+	for _, ct := range conts {
+		if ct.Endpoints == nil {
+			ct.Endpoints = []Endpoint{}
+		}
+		for i, ep := range ct.Endpoints {
+			if n, ok := c.ipam.lookup(ep.NetName); ok {
+				ct.Endpoints[i].NetID = n.ID
+			}
+			if ep.IPv4 != "" {
+				c.ipam.reserve(ep.NetName, ep.IPv4, ct.ID)
+			}
+		}
+		if err := c.reg.insert(newEntry(ct)); err != nil {
+			c.log.WithError(err).Warn("duplicate container in store, skipped")
+		}
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if err := c.recover(ctx); err != nil {
+		c.cancel()
+		c.st.close()
+		return nil, err
+	}
+	c.wg.Add(1)
+	go c.track()
+	c.log.WithField("containers", len(conts)).Debug("pop core open")
+	return c, nil
+}
+
+// Close stops status tracking, waits (bounded) for background stops and
+// closes the store. Docker containers keep running.
+func (c *Core) Close() error {
+	var err error
+	c.closed.Do(func() {
+		c.cancel()
+		done := make(chan struct{})
+		go func() { c.wg.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(c.cfg.StopTimeout + 15*time.Second):
+			c.log.Warn("background work did not finish before close")
+		}
+		err = c.st.close()
+	})
+	return err
+}
+
+func mergeFlavours(base, extra []Flavour) []Flavour {
+	out := append([]Flavour(nil), base...)
+	for _, f := range extra {
+		if f.ID == "" {
+			f.ID = f.Name
+		}
+		replaced := false
+		for i := range out {
+			if out[i].Name == f.Name {
+				out[i] = f
+				replaced = true
+			}
+		}
+		if !replaced {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+func (c *Core) findFlavour(ref string) (Flavour, error) {
+	for _, f := range c.flavours {
+		if f.ID == ref || f.Name == ref {
+			return f, nil
+		}
+	}
+	names := make([]string, 0, len(c.flavours))
+	for _, f := range c.flavours {
+		names = append(names, f.Name)
+	}
+	return Flavour{}, Errorf(ErrNotFound, "flavour %q not found (known: %v)", ref, names)
+}
+
+// loadNetworks re-adopts the stored networks, recreating owned ones that
+// vanished from Docker (a wiped engine) with the same subnet.
+func (c *Core) loadNetworks(ctx context.Context, nets []Network) error {
+	for _, n := range nets {
+		st, err := c.b.InspectNetwork(ctx, n.Name)
+		switch {
+		case err == nil:
+			n.ID = st.ID
+		case errors.Is(err, ErrNotFound) && n.Owned:
+			c.log.WithField("network", n.Name).Warn("network vanished from Docker; recreating it")
+			st, err := c.b.CreateNetwork(ctx, NetworkSpec{Name: n.Name, Driver: n.Driver, Subnet: n.Subnet,
+				Gateway: n.Gateway, Internal: n.Internal, Attachable: n.Driver == "overlay"})
+			if err != nil {
+				return Wrap(Class(err), err, "recreate network %q", n.Name)
+			}
+			n.ID = st.ID
+		case errors.Is(err, ErrNotFound):
+			c.log.WithField("network", n.Name).Warn("adopted network vanished; forgetting it")
+			if err := c.st.deleteNetwork(n.Name); err != nil {
+				return err
+			}
+			continue
+		default:
+			return Wrap(Class(err), err, "inspect network %q", n.Name)
+		}
+		if err := c.ipam.add(n); err != nil {
+			return err
+		}
+		if err := c.st.putNetwork(n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ensureDefaultNetwork adopts or creates the default network, as the seed's
+// server does with "private".
+func (c *Core) ensureDefaultNetwork(ctx context.Context) error {
+	name := c.cfg.DefaultNetwork
+	if _, ok := c.ipam.lookup(name); ok {
+		return nil
+	}
+	st, err := c.b.InspectNetwork(ctx, name)
+	if err == nil {
+		if len(st.Subnets) == 0 {
+			return Errorf(ErrInvalidArgument, "network %q exists on Docker without an IPv4 subnet; remove it or configure another default network", name)
+		}
+		n := Network{ID: st.ID, Name: name, Driver: st.Driver, Subnet: st.Subnets[0].CIDR,
+			Gateway: st.Subnets[0].Gateway, Internal: st.Internal, External: !st.Internal, Owned: st.Ours}
+		if err := c.ipam.add(n); err != nil {
+			return err
+		}
+		// Addresses of containers already attached (not ours) are taken.
+		for id, ip := range st.Containers {
+			c.ipam.reserve(name, ip, "docker:"+id)
+		}
+		return c.st.putNetwork(n)
+	}
+	if !errors.Is(err, ErrNotFound) {
+		return Wrap(Class(err), err, "inspect default network %q", name)
+	}
+	want, err := netip.ParsePrefix(c.cfg.DefaultSubnet)
+	if err != nil || !want.Addr().Is4() {
+		return Errorf(ErrInvalidArgument, "invalid default subnet %q", c.cfg.DefaultSubnet)
+	}
+	want = want.Masked()
+	taken, err := c.hostSubnets(ctx)
+	if err != nil {
+		return err
+	}
+	for _, t := range taken {
+		if overlaps(want, t) {
+			alt, err := nextFreeSubnet(netip.MustParsePrefix("172.16.0.0/12"), want.Bits(), taken)
+			if err != nil {
+				return Wrap(ErrExhausted, err, "default network %q: %s overlaps %s", name, want, t)
+			}
+			c.log.WithFields(logrus.Fields{"wanted": want, "overlaps": t, "chosen": alt}).Info("default subnet taken; using the first free one")
+			want = alt
+			break
+		}
+	}
+	_, err = c.createNetwork(ctx, NetworkConfig{Name: name, Subnet: want.String(), Internal: true})
+	return err
+}
+
+// hostSubnets lists the IPv4 subnets of every network on the engine.
+func (c *Core) hostSubnets(ctx context.Context) ([]netip.Prefix, error) {
+	nets, err := c.b.ListNetworks(ctx)
+	if err != nil {
+		return nil, Wrap(Class(err), err, "list networks")
+	}
+	var out []netip.Prefix
+	for _, n := range nets {
+		for _, s := range n.Subnets {
+			if p, err := netip.ParsePrefix(s.CIDR); err == nil && p.Addr().Is4() {
+				out = append(out, p.Masked())
+			}
+		}
+	}
+	return out, nil
+}
+
+// persist writes e's record; caller holds e.mu.
+func (c *Core) persist(e *entry) error {
+	e.publish()
+	return c.st.putContainer(e.c)
 }

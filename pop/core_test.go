@@ -1,0 +1,523 @@
+package pop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+)
+
+func openFake(t *testing.T, b *fakeBackend, cfg Config) *Core {
+	t.Helper()
+	if cfg.PopName == "" {
+		cfg.PopName = "unit"
+	}
+	cfg.ResyncInterval = time.Hour // tests trigger resyncs themselves
+	c, err := Open(t.Context(), cfg, b)
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+func waitState(t *testing.T, c *Core, name string, want State) Container {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		cs, err := c.Containers(t.Context(), ByName(name))
+		if err != nil {
+			t.Fatalf("containers %s: %v", name, err)
+		}
+		if cs[0].State == want {
+			return cs[0]
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("container %s: state %s, want %s (%s)", name, cs[0].State, want, cs[0].ExtendedStatus)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func TestLifecycleTransitions(t *testing.T) {
+	ctx := t.Context()
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+
+	ct, err := c.Create(ctx, ContainerConfig{Name: "web", Image: "busybox:latest", Metadata: map[string]string{"A": "1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ct.State != StateCreated || len(ct.Endpoints) != 1 || ct.Endpoints[0].NetName != "private" || ct.Endpoints[0].IPv4 != "172.16.0.2" {
+		t.Fatalf("created: %+v", ct)
+	}
+	if n := b.countCalls("create"); n != 0 {
+		t.Fatalf("create touched Docker %d times", n)
+	}
+	if _, err := c.Create(ctx, ContainerConfig{Name: "web", Image: "busybox:latest"}); !errors.Is(err, ErrAlreadyExists) {
+		t.Fatalf("duplicate name: %v", err)
+	}
+	// Refused before start.
+	if _, err := c.Stop(ctx, ByName("web")); !errors.Is(err, ErrInvalidState) {
+		t.Fatalf("stop CREATED: %v", err)
+	}
+	ct, err = c.Metadata(ctx, ByName("web"), map[string]string{"B": "2", "A": ""})
+	if err != nil || ct.Metadata["B"] != "2" || ct.Metadata["A"] != "" {
+		t.Fatalf("metadata: %+v %v", ct.Metadata, err)
+	}
+	if _, err := c.Metadata(ctx, ByName("web"), map[string]string{"bad-key": "x"}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("bad metadata key: %v", err)
+	}
+	ct, err = c.Start(ctx, ByName("web"))
+	if err != nil || ct.State != StateRunning || ct.DockerID == "" {
+		t.Fatalf("start: %+v %v", ct, err)
+	}
+	spec := b.conts[ct.DockerID].spec
+	if len(spec.Env) != 1 || spec.Env[0] != "B=2" {
+		t.Fatalf("env: %v", spec.Env)
+	}
+	// Refused while running.
+	if _, err := c.Start(ctx, ByName("web")); !errors.Is(err, ErrInvalidState) {
+		t.Fatalf("start RUNNING: %v", err)
+	}
+	if _, err := c.Metadata(ctx, ByName("web"), map[string]string{"C": "3"}); !errors.Is(err, ErrInvalidState) {
+		t.Fatalf("metadata RUNNING: %v", err)
+	}
+	// Stop: STOPPING at once, every op but Delete refused, then EXITED.
+	b.mu.Lock()
+	b.stopGate = make(chan struct{})
+	b.mu.Unlock()
+	ct, err = c.Stop(ctx, ByName("web"))
+	if err != nil || ct.State != StateStopping {
+		t.Fatalf("stop: %+v %v", ct, err)
+	}
+	for _, op := range []func() error{
+		func() error { _, err := c.Start(ctx, ByName("web")); return err },
+		func() error { _, err := c.Stop(ctx, ByName("web")); return err },
+		func() error { _, err := c.Metadata(ctx, ByName("web"), map[string]string{"X": "1"}); return err },
+	} {
+		if err := op(); !errors.Is(err, ErrInvalidState) {
+			t.Fatalf("op in STOPPING: %v", err)
+		}
+	}
+	close(b.stopGate)
+	ct = waitState(t, c, "web", StateExited)
+	if ct.DockerID != "" {
+		t.Fatalf("auto-remove kept docker id %s", ct.DockerID)
+	}
+	if got := b.countCalls("stop"); got != 1 {
+		t.Fatalf("stop calls %d", got)
+	}
+	// Restart keeps the IP.
+	ct2, err := c.Start(ctx, ByName("web"))
+	if err != nil || ct2.State != StateRunning || ct2.Endpoints[0].IPv4 != "172.16.0.2" {
+		t.Fatalf("restart: %+v %v", ct2, err)
+	}
+	if err := c.Delete(ctx, ByName("web")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Containers(ctx, ByName("web")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("after delete: %v", err)
+	}
+	if err := c.Delete(ctx, ByName("web")); !errors.Is(err, ErrNotFound) {
+		t.Fatalf("delete twice: %v", err)
+	}
+	if len(b.conts) != 0 {
+		t.Fatalf("docker containers left: %d", len(b.conts))
+	}
+	// The address is free again.
+	ct, err = c.Create(ctx, ContainerConfig{Name: "web2", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "private", IPv4: "172.16.0.2"}}})
+	if err != nil {
+		t.Fatalf("reuse IP: %v", err)
+	}
+}
+
+func TestStopTimeoutFromContext(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	ctx := t.Context()
+	for _, n := range []string{"a", "b"} {
+		if _, err := c.Create(ctx, ContainerConfig{Name: n, Image: "busybox:latest"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := c.Start(ctx, ByName(n)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ids := map[string]string{}
+	for _, n := range []string{"a", "b"} {
+		cs, _ := c.Containers(ctx, ByName(n))
+		ids[cs[0].DockerID] = n
+	}
+	if _, err := c.Stop(ctx, ByName("a")); err != nil {
+		t.Fatal(err)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	if _, err := c.Stop(dctx, ByName("b")); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, "a", StateExited)
+	waitState(t, c, "b", StateExited)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	got := map[string]string{}
+	for _, call := range b.calls {
+		var id, d string
+		if n, _ := fmt.Sscanf(call, "stop %s %s", &id, &d); n == 2 {
+			got[ids[id]] = d
+		}
+	}
+	if got["a"] != "5s" || got["b"] != "2s" {
+		t.Fatalf("stop timeouts %v, want a:5s (default) b:2s (ctx deadline)", got)
+	}
+}
+
+func TestStopFailureIsFailed(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	ctx := t.Context()
+	c.Create(ctx, ContainerConfig{Name: "a", Image: "busybox:latest"})
+	c.Start(ctx, ByName("a"))
+	b.mu.Lock()
+	b.stopErr = Errorf(ErrUnavailable, "engine down")
+	b.mu.Unlock()
+	c.Stop(ctx, ByName("a"))
+	ct := waitState(t, c, "a", StateFailed)
+	if ct.ExtendedStatus == "" {
+		t.Fatal("no reason for FAILED")
+	}
+}
+
+func TestDeleteDuringStopping(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	ctx := t.Context()
+	c.Create(ctx, ContainerConfig{Name: "a", Image: "busybox:latest"})
+	c.Start(ctx, ByName("a"))
+	b.mu.Lock()
+	b.stopGate = make(chan struct{})
+	b.mu.Unlock()
+	c.Stop(ctx, ByName("a"))
+	done := make(chan error, 1)
+	go func() { done <- c.Delete(ctx, ByName("a")) }()
+	select {
+	case err := <-done:
+		t.Fatalf("delete returned before the stop finished: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(b.stopGate)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if len(b.conts) != 0 {
+		t.Fatal("docker container left")
+	}
+}
+
+func TestDeleteFromEveryState(t *testing.T) {
+	for _, tc := range []struct {
+		doc   string
+		setup func(c *Core, b *fakeBackend)
+	}{
+		{"created", func(c *Core, b *fakeBackend) {}},
+		{"running", func(c *Core, b *fakeBackend) { c.Start(context.Background(), ByName("x")) }},
+		{"exited", func(c *Core, b *fakeBackend) {
+			ct, _ := c.Start(context.Background(), ByName("x"))
+			b.kill(ct.DockerID, 0)
+		}},
+		{"failed", func(c *Core, b *fakeBackend) {
+			ct, _ := c.Start(context.Background(), ByName("x"))
+			b.kill(ct.DockerID, 3)
+		}},
+	} {
+		t.Run(tc.doc, func(t *testing.T) {
+			b := newFakeBackend()
+			c := openFake(t, b, Config{})
+			if _, err := c.Create(t.Context(), ContainerConfig{Name: "x", Image: "busybox:latest"}); err != nil {
+				t.Fatal(err)
+			}
+			tc.setup(c, b)
+			if tc.doc == "exited" {
+				waitState(t, c, "x", StateExited)
+			}
+			if tc.doc == "failed" {
+				waitState(t, c, "x", StateFailed)
+			}
+			if err := c.Delete(t.Context(), ByName("x")); err != nil {
+				t.Fatal(err)
+			}
+			if len(b.conts) != 0 {
+				t.Fatalf("docker containers left: %d", len(b.conts))
+			}
+			cs, _ := c.Containers(t.Context(), Filter{})
+			if len(cs) != 0 {
+				t.Fatalf("records left: %v", cs)
+			}
+		})
+	}
+}
+
+func TestDeathDetected(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	ctx := t.Context()
+	c.Create(ctx, ContainerConfig{Name: "ok", Image: "busybox:latest"})
+	c.Create(ctx, ContainerConfig{Name: "bad", Image: "busybox:latest"})
+	a, _ := c.Start(ctx, ByName("ok"))
+	d, _ := c.Start(ctx, ByName("bad"))
+	b.kill(a.DockerID, 0)
+	b.kill(d.DockerID, 137)
+	waitState(t, c, "ok", StateExited)
+	ct := waitState(t, c, "bad", StateFailed)
+	if ct.ExitCode != 137 || ct.DockerID == "" {
+		t.Fatalf("failed container: %+v (its Docker container must stay for its logs)", ct)
+	}
+}
+
+func TestResyncSeesVanished(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	ctx := t.Context()
+	c.Create(ctx, ContainerConfig{Name: "v", Image: "busybox:latest"})
+	ct, _ := c.Start(ctx, ByName("v"))
+	b.mu.Lock()
+	delete(b.conts, ct.DockerID) // removed without an event
+	b.mu.Unlock()
+	c.resync <- struct{}{}
+	waitState(t, c, "v", StateFailed)
+}
+
+func TestStartUnknownImageFails(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	ctx := t.Context()
+	if _, err := c.Create(ctx, ContainerConfig{Name: "u", Image: "nope:1"}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.Start(ctx, ByName("u"))
+	if !errors.Is(err, ErrNotFound) {
+		t.Fatalf("start: %v", err)
+	}
+	ct := waitState(t, c, "u", StateFailed)
+	if want := `"nope:1"`; !contains(ct.ExtendedStatus, want) {
+		t.Fatalf("status %q does not name the image", ct.ExtendedStatus)
+	}
+}
+
+func contains(s, sub string) bool { return len(s) >= len(sub) && (s == sub || indexOf(s, sub) >= 0) }
+
+func indexOf(s, sub string) int {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		if s[i:i+len(sub)] == sub {
+			return i
+		}
+	}
+	return -1
+}
+
+func TestCreateValidation(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	n, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "net1", Subnet: "10.1.2.0/24"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.Gateway != "10.1.2.1" {
+		t.Fatalf("gateway %s", n.Gateway)
+	}
+	for _, tc := range []struct {
+		doc  string
+		cfg  ContainerConfig
+		want error
+		in   string
+	}{
+		{"bad name", ContainerConfig{Name: "-x", Image: "busybox:latest"}, ErrInvalidArgument, `"-x"`},
+		{"bad image", ContainerConfig{Name: "x", Image: "Busybox:latest"}, ErrInvalidArgument, "Busybox:latest"},
+		{"no image", ContainerConfig{Name: "x"}, ErrInvalidArgument, "image"},
+		{"unknown network", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "nope"}}}, ErrNotFound, `"nope"`},
+		{"bad ip", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.x"}}}, ErrInvalidArgument, "10.1.2.x"},
+		{"outside", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.3.4"}}}, ErrInvalidArgument, "10.1.3.4"},
+		{"gateway", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.1"}}}, ErrInvalidArgument, "gateway"},
+		{"broadcast", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.255"}}}, ErrInvalidArgument, "10.1.2.255"},
+		{"twice", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1"}, {Network: "net1"}}}, ErrInvalidArgument, "twice"},
+		{"flavour", ContainerConfig{Name: "x", Image: "busybox:latest", Flavour: "m9.huge"}, ErrNotFound, "m9.huge"},
+	} {
+		t.Run(tc.doc, func(t *testing.T) {
+			_, err := c.Create(t.Context(), tc.cfg)
+			if !errors.Is(err, tc.want) || !contains(err.Error(), tc.in) {
+				t.Fatalf("got %v, want %v naming %q", err, tc.want, tc.in)
+			}
+		})
+	}
+	// A taken fixed IP names the holder.
+	if _, err := c.Create(t.Context(), ContainerConfig{Name: "h", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.9"}}}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Create(t.Context(), ContainerConfig{Name: "h2", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.9"}}})
+	if !errors.Is(err, ErrAlreadyExists) || !contains(err.Error(), "10.1.2.9") {
+		t.Fatalf("taken: %v", err)
+	}
+	// A failed create leaves nothing reserved: h2's name is free.
+	if _, err := c.Create(t.Context(), ContainerConfig{Name: "h2", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1"}}}); err != nil {
+		t.Fatal(err)
+	}
+	// Network still in use.
+	if err := c.DeleteNetwork(t.Context(), ByName("net1")); !errors.Is(err, ErrInvalidState) || !contains(err.Error(), "h2") {
+		t.Fatalf("delete used network: %v", err)
+	}
+}
+
+func TestParallelCreatesExhaustSubnet(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "small", Subnet: "10.9.9.0/26"}); err != nil {
+		t.Fatal(err)
+	}
+	// /26: 64 addresses - network - broadcast - gateway = 61.
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ips := map[string]bool{}
+	var fails []error
+	for i := range 70 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ct, err := c.Create(t.Context(), ContainerConfig{Name: "p" + itoa(i), Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "small"}}})
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				fails = append(fails, err)
+				return
+			}
+			if ips[ct.Endpoints[0].IPv4] {
+				t.Errorf("duplicate IP %s", ct.Endpoints[0].IPv4)
+			}
+			ips[ct.Endpoints[0].IPv4] = true
+		}()
+	}
+	wg.Wait()
+	if len(ips) != 61 || len(fails) != 9 {
+		t.Fatalf("%d allocated, %d failed; want 61 and 9", len(ips), len(fails))
+	}
+	for _, err := range fails {
+		if !errors.Is(err, ErrExhausted) || !contains(err.Error(), "10.9.9.0/26") {
+			t.Fatalf("exhaustion error: %v", err)
+		}
+	}
+}
+
+func itoa(i int) string {
+	if i == 0 {
+		return "0"
+	}
+	var b []byte
+	for ; i > 0; i /= 10 {
+		b = append([]byte{byte('0' + i%10)}, b...)
+	}
+	return string(b)
+}
+
+func TestRestartOverStore(t *testing.T) {
+	b := newFakeBackend()
+	path := filepath.Join(t.TempDir(), "pop.db")
+	ctx := t.Context()
+	c, err := Open(ctx, Config{PopName: "unit", StorePath: path, ResyncInterval: time.Hour}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CreateNetwork(ctx, NetworkConfig{Name: "n1", Subnet: "10.3.0.0/24"}); err != nil {
+		t.Fatal(err)
+	}
+	c.Create(ctx, ContainerConfig{Name: "created", Image: "busybox:latest", Metadata: map[string]string{"K": "v"}})
+	c.Create(ctx, ContainerConfig{Name: "running", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "n1"}}})
+	c.Create(ctx, ContainerConfig{Name: "dies", Image: "busybox:latest"})
+	c.Create(ctx, ContainerConfig{Name: "vanishes", Image: "busybox:latest"})
+	r, _ := c.Start(ctx, ByName("running"))
+	d, _ := c.Start(ctx, ByName("dies"))
+	v, _ := c.Start(ctx, ByName("vanishes"))
+	c.Close()
+
+	// While the Pop is down: one dies, one is removed, and an orphan appears.
+	b.mu.Lock()
+	b.conts[d.DockerID].st.Running, b.conts[d.DockerID].st.Status, b.conts[d.DockerID].st.ExitCode = false, "exited", 2
+	delete(b.conts, v.DockerID)
+	b.conts["orphan"] = &fakeCont{st: ContainerStatus{DockerID: "orphan", Name: "orphan", PopID: "gone", Running: true, Status: "running"}}
+	b.mu.Unlock()
+
+	c2, err := Open(ctx, Config{PopName: "unit", StorePath: path, ResyncInterval: time.Hour}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c2.Close()
+	want := map[string]State{"created": StateCreated, "running": StateRunning, "dies": StateFailed, "vanishes": StateFailed}
+	cs, _ := c2.Containers(ctx, Filter{})
+	if len(cs) != len(want) {
+		t.Fatalf("got %d containers", len(cs))
+	}
+	for _, ct := range cs {
+		if ct.State != want[ct.Name] {
+			t.Errorf("%s: %s, want %s", ct.Name, ct.State, want[ct.Name])
+		}
+	}
+	if _, ok := b.conts["orphan"]; ok {
+		t.Error("orphan not removed")
+	}
+	got, _ := c2.Containers(ctx, ByName("running"))
+	if got[0].Endpoints[0].IPv4 != r.Endpoints[0].IPv4 || got[0].DockerID != r.DockerID {
+		t.Errorf("running: %+v", got[0])
+	}
+	got, _ = c2.Containers(ctx, ByName("created"))
+	if got[0].Metadata["K"] != "v" {
+		t.Errorf("metadata lost: %+v", got[0])
+	}
+	// IP reservations survived: a fixed request for running's IP is refused.
+	_, err = c2.Create(ctx, ContainerConfig{Name: "clash", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "n1", IPv4: r.Endpoints[0].IPv4}}})
+	if !errors.Is(err, ErrAlreadyExists) {
+		t.Fatalf("reservation lost: %v", err)
+	}
+}
+
+func TestDefaultSubnetAvoidsOverlap(t *testing.T) {
+	b := newFakeBackend()
+	b.nets["x"] = NetworkStatus{ID: "x", Name: "other", Subnets: []SubnetStatus{{CIDR: "172.16.0.0/16"}}}
+	c := openFake(t, b, Config{})
+	ns, _ := c.Networks(t.Context(), ByName("private"))
+	if ns[0].Subnet != "172.18.0.0/16" { // 172.17 is the fake's docker0
+		t.Fatalf("default subnet %s", ns[0].Subnet)
+	}
+}
+
+func TestNetworkPool(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{NetworkPool: "10.50.0.0/23"})
+	n1, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "a"})
+	if err != nil || n1.Subnet != "10.50.0.0/24" {
+		t.Fatalf("%+v %v", n1, err)
+	}
+	n2, _ := c.CreateNetwork(t.Context(), NetworkConfig{Name: "b"})
+	if n2.Subnet != "10.50.1.0/24" {
+		t.Fatalf("%+v", n2)
+	}
+	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "c"}); !errors.Is(err, ErrExhausted) {
+		t.Fatalf("pool exhausted: %v", err)
+	}
+	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "d", Subnet: "10.50.1.128/25"}); !errors.Is(err, ErrAlreadyExists) {
+		t.Fatalf("overlap: %v", err)
+	}
+	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "o", Driver: "overlay"}); !errors.Is(err, ErrInvalidArgument) {
+		t.Fatalf("overlay without swarm: %v", err)
+	}
+	if err := c.DeleteNetwork(t.Context(), ByName("a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.DeleteNetwork(t.Context(), ByName("a")); !errors.Is(err, ErrNotFound) {
+		t.Fatal(err)
+	}
+	if err := c.DeleteNetwork(t.Context(), ByName("private")); !errors.Is(err, ErrInvalidState) {
+		t.Fatal(err)
+	}
+}
