@@ -1,0 +1,522 @@
+package amqpx
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/sirupsen/logrus"
+)
+
+// Request is one delivery as a handler sees it.
+type Request struct {
+	Body          []byte
+	ContentType   string
+	CorrelationID string
+	ReplyTo       string
+	Exchange      string
+	RoutingKey    string
+	Redelivered   bool
+}
+
+// Reply is what the server publishes to the request's reply_to queue on the
+// default exchange, with the request's correlation id.
+type Reply struct {
+	Body        []byte
+	ContentType string
+}
+
+// Handler serves one request. A nil reply means "send nothing"; the request
+// is acked either way. A request without reply_to is still handed over
+// (fire-and-forget messages exist), and any reply to it is dropped.
+type Handler func(ctx context.Context, req *Request) *Reply
+
+// ServerConfig configures an RPC server.
+type ServerConfig struct {
+	// Dial is the broker and the base connection name; consuming
+	// connections are named Name-c0, Name-c1…, the reply connection
+	// Name-reply.
+	Dial DialConfig
+	// Queue is consumed by every worker.
+	Queue string
+	// Declare declares and binds Queue. It runs on every worker channel
+	// before consuming, so it is re-run after every reconnect. Nil: the
+	// queue must exist.
+	Declare func(ch *amqp.Channel) error
+	// Workers is the number of concurrent handlers (default 10), each on
+	// its own channel with prefetch 1.
+	Workers int
+	// Connections is the number of consuming connections the workers are
+	// spread over (default 2): while one reconnects, the other keeps an
+	// auto-delete queue, and the unacked requests, alive.
+	Connections int
+	// Handler serves requests.
+	Handler Handler
+	// OnPanic builds the reply for a handler that panicked; nil: no reply.
+	OnPanic func(req *Request, recovered any) *Reply
+	// ConfirmTimeout bounds the wait for the broker's confirm of one reply
+	// (default 5 s).
+	ConfirmTimeout time.Duration
+	// ReplyTimeout bounds all attempts to publish one reply, across
+	// reconnects of the reply connection (default 30 s). When it runs out
+	// the request is requeued (nack) rather than acked unanswered.
+	ReplyTimeout time.Duration
+	// DrainTimeout bounds how long in-flight handlers may run after Run's
+	// ctx is cancelled; then their ctx is cancelled (default 10 s).
+	DrainTimeout time.Duration
+}
+
+// Server is an RPC server: N workers over a few supervised connections.
+type Server struct {
+	cfg ServerConfig
+	log logrus.FieldLogger
+
+	consuming atomic.Int64
+	inflight  atomic.Int64
+
+	mu   sync.Mutex
+	sups []*Supervisor
+	pub  *Supervisor
+
+	dedup dedup
+}
+
+// NewServer validates cfg and fills its defaults.
+func NewServer(cfg ServerConfig) (*Server, error) {
+	if cfg.Dial.URL == "" {
+		return nil, errors.New("amqpx server: no broker URL")
+	}
+	if cfg.Queue == "" {
+		return nil, errors.New("amqpx server: no queue")
+	}
+	if cfg.Handler == nil {
+		return nil, errors.New("amqpx server: no handler")
+	}
+	if cfg.Workers == 0 {
+		cfg.Workers = 10
+	}
+	if cfg.Connections == 0 {
+		cfg.Connections = 2
+	}
+	if cfg.Workers < 1 || cfg.Connections < 1 {
+		return nil, fmt.Errorf("amqpx server: workers (%d) and connections (%d) must be positive", cfg.Workers, cfg.Connections)
+	}
+	if cfg.ConfirmTimeout <= 0 {
+		cfg.ConfirmTimeout = 5 * time.Second
+	}
+	if cfg.ReplyTimeout <= 0 {
+		cfg.ReplyTimeout = 30 * time.Second
+	}
+	if cfg.DrainTimeout <= 0 {
+		cfg.DrainTimeout = 10 * time.Second
+	}
+	if cfg.Dial.Name == "" {
+		cfg.Dial.Name = "amqpx-" + cfg.Queue
+	}
+	return &Server{
+		cfg:   cfg,
+		log:   cfg.Dial.logger().WithField("queue", cfg.Queue),
+		dedup: dedup{entries: map[string]*dedupEntry{}},
+	}, nil
+}
+
+// ConnectionNames lists the client-provided names of the server's
+// connections: the consuming ones, then the reply one.
+func (s *Server) ConnectionNames() []string {
+	var names []string
+	for i := 0; i < s.cfg.Connections; i++ {
+		names = append(names, fmt.Sprintf("%s-c%d", s.cfg.Dial.Name, i))
+	}
+	return append(names, s.cfg.Dial.Name+"-reply")
+}
+
+// Consuming is the number of workers currently subscribed to the queue.
+func (s *Server) Consuming() int { return int(s.consuming.Load()) }
+
+// InFlight is the number of requests being handled right now.
+func (s *Server) InFlight() int { return int(s.inflight.Load()) }
+
+// Dials sums the successful dials of all the server's connections; it grows
+// by one each time a lost connection comes back.
+func (s *Server) Dials() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, sp := range s.sups {
+		n += sp.Dials()
+	}
+	if s.pub != nil {
+		n += s.pub.Dials()
+	}
+	return n
+}
+
+// Run serves until ctx is done, then stops consuming, lets in-flight
+// handlers reply and ack (bounded by DrainTimeout), closes its connections
+// and returns nil. It returns early with an error wrapping ErrAccessRefused
+// when the broker refuses the credentials on a (re)dial.
+func (s *Server) Run(ctx context.Context) error {
+	// Connections outlive ctx: in-flight replies still need them.
+	connCtx, closeConns := context.WithCancel(context.WithoutCancel(ctx))
+	defer closeConns()
+	stopCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	handlerCtx, cancelHandlers := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelHandlers()
+
+	names := s.ConnectionNames()
+	var sups []*Supervisor
+	for i := 0; i < s.cfg.Connections; i++ {
+		dc := s.cfg.Dial
+		dc.Name = names[i]
+		sups = append(sups, Supervise(connCtx, dc))
+	}
+	pdc := s.cfg.Dial
+	pdc.Name = names[len(names)-1]
+	pub := Supervise(connCtx, pdc)
+	s.mu.Lock()
+	s.sups, s.pub = sups, pub
+	s.mu.Unlock()
+
+	// A supervisor that stops on its own (access refused) stops the server.
+	var fatalOnce sync.Once
+	var fatal error
+	for _, sp := range append(append([]*Supervisor{}, sups...), pub) {
+		go func() {
+			select {
+			case <-sp.Done():
+				if err := sp.Err(); err != nil && !errors.Is(err, ErrClosed) {
+					fatalOnce.Do(func() { fatal = err })
+					stop()
+				}
+			case <-connCtx.Done():
+			}
+		}()
+	}
+
+	var wg sync.WaitGroup
+	for i := 0; i < s.cfg.Workers; i++ {
+		w := &worker{s: s, id: i, sup: sups[i%len(sups)], pub: pub}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			w.run(stopCtx, handlerCtx)
+		}()
+	}
+	s.log.WithFields(logrus.Fields{"workers": s.cfg.Workers, "connections": s.cfg.Connections}).Info("rpc server started")
+
+	<-stopCtx.Done()
+	s.log.Info("rpc server stopping: cancelling consumers, draining in-flight requests")
+	drained := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(drained)
+	}()
+	drainTimer := time.NewTimer(s.cfg.DrainTimeout)
+	defer drainTimer.Stop()
+	select {
+	case <-drained:
+	case <-drainTimer.C:
+		s.log.WithField("in_flight", s.InFlight()).Warn("drain timeout: cancelling in-flight handlers")
+		cancelHandlers()
+		select {
+		case <-drained:
+		case <-time.After(s.cfg.ReplyTimeout):
+			s.log.WithField("in_flight", s.InFlight()).Error("handlers ignore cancellation; closing anyway")
+		}
+	}
+	closeConns()
+	for _, sp := range sups {
+		_ = sp.Close()
+	}
+	_ = pub.Close()
+	s.log.Info("rpc server stopped")
+	if fatal != nil {
+		return fmt.Errorf("rpc server on %s: %w", s.cfg.Queue, fatal)
+	}
+	return nil
+}
+
+type worker struct {
+	s     *Server
+	id    int
+	sup   *Supervisor
+	pub   *Supervisor
+	pubCh *amqp.Channel
+	log   logrus.FieldLogger
+}
+
+func (w *worker) run(stopCtx, handlerCtx context.Context) {
+	w.log = w.s.log.WithField("worker", w.id)
+	defer func() {
+		if w.pubCh != nil {
+			_ = w.pubCh.Close()
+		}
+	}()
+	attempt := 0
+	for stopCtx.Err() == nil {
+		conn, err := w.sup.Conn(stopCtx)
+		if err != nil {
+			return
+		}
+		started, err := w.consume(stopCtx, handlerCtx, conn)
+		if stopCtx.Err() != nil {
+			return
+		}
+		if started {
+			attempt = 0
+		}
+		if err != nil {
+			w.log.WithError(err).Warn("consumer channel failed; reopening")
+		}
+		if !w.s.cfg.Dial.Backoff.Sleep(stopCtx, attempt) {
+			return
+		}
+		attempt++
+	}
+}
+
+// consume opens a channel, declares, subscribes and serves until the
+// channel dies or stopCtx is done. started reports whether it got as far
+// as subscribing.
+func (w *worker) consume(stopCtx, handlerCtx context.Context, conn *amqp.Connection) (started bool, err error) {
+	ch, err := conn.Channel()
+	if err != nil {
+		return false, fmt.Errorf("open channel: %w", err)
+	}
+	defer ch.Close()
+	if err := ch.Qos(1, 0, false); err != nil {
+		return false, fmt.Errorf("qos: %w", err)
+	}
+	if w.s.cfg.Declare != nil {
+		if err := w.s.cfg.Declare(ch); err != nil {
+			return false, fmt.Errorf("declare: %w", err)
+		}
+	}
+	tag := fmt.Sprintf("%s-w%d-%s", w.s.cfg.Dial.Name, w.id, uuid.NewString()[:8])
+	deliveries, err := ch.Consume(w.s.cfg.Queue, tag, false, false, false, false, nil)
+	if err != nil {
+		return false, fmt.Errorf("consume %s: %w", w.s.cfg.Queue, err)
+	}
+	w.s.consuming.Add(1)
+	defer w.s.consuming.Add(-1)
+	w.log.Debug("consuming")
+	for {
+		select {
+		case d, ok := <-deliveries:
+			if !ok {
+				return true, errors.New("delivery channel closed")
+			}
+			w.handle(handlerCtx, d)
+		case <-stopCtx.Done():
+			if err := ch.Cancel(tag, false); err != nil {
+				w.log.WithError(err).Debug("cancel consumer")
+			}
+			// Deliveries already pushed to us before the cancel are served
+			// too: requeued, they could die with the auto-delete queue.
+			for d := range deliveries {
+				w.handle(handlerCtx, d)
+			}
+			return true, nil
+		}
+	}
+}
+
+func (w *worker) handle(ctx context.Context, d amqp.Delivery) {
+	w.s.inflight.Add(1)
+	defer w.s.inflight.Add(-1)
+	req := &Request{
+		Body:          d.Body,
+		ContentType:   d.ContentType,
+		CorrelationID: d.CorrelationId,
+		ReplyTo:       d.ReplyTo,
+		Exchange:      d.Exchange,
+		RoutingKey:    d.RoutingKey,
+		Redelivered:   d.Redelivered,
+	}
+	log := w.log.WithFields(logrus.Fields{"correlation_id": d.CorrelationId, "delivery_tag": d.DeliveryTag})
+
+	// A request redelivered after its first worker lost the channel (and so
+	// could not ack) must not run twice: wait for that first run's reply
+	// and just ack.
+	key := ""
+	if d.CorrelationId != "" && d.ReplyTo != "" {
+		key = d.ReplyTo + "\x00" + d.CorrelationId
+	}
+	var entry *dedupEntry
+	if key != "" {
+		var dup bool
+		entry, dup = w.s.dedup.begin(key, d.Redelivered)
+		if dup {
+			select {
+			case <-entry.done:
+			case <-ctx.Done():
+			}
+			if entry.answered.Load() {
+				log.Info("redelivered request was already answered; acking")
+				w.ack(d, log)
+				return
+			}
+			// The first run failed to reply: serve it for real.
+			entry, _ = w.s.dedup.begin(key, false)
+		}
+	}
+
+	reply := w.call(ctx, req)
+	if reply != nil && req.ReplyTo != "" {
+		if err := w.publish(ctx, req, reply); err != nil {
+			log.WithError(err).Error("reply not sent; requeueing the request")
+			if entry != nil {
+				w.s.dedup.end(key, entry, false)
+			}
+			if err := d.Nack(false, true); err != nil {
+				log.WithError(err).Warn("nack failed; the broker redelivers when the channel closes")
+			}
+			return
+		}
+	}
+	if entry != nil {
+		w.s.dedup.end(key, entry, true)
+	}
+	w.ack(d, log)
+}
+
+func (w *worker) ack(d amqp.Delivery, log logrus.FieldLogger) {
+	if err := d.Ack(false); err != nil {
+		// The channel is gone, so the broker will redeliver; dedup answers
+		// the redelivery without running the handler again.
+		log.WithError(err).Warn("ack failed")
+	}
+}
+
+func (w *worker) call(ctx context.Context, req *Request) (reply *Reply) {
+	defer func() {
+		if r := recover(); r != nil {
+			w.log.WithFields(logrus.Fields{"panic": fmt.Sprint(r), "stack": string(debug.Stack())}).Error("handler panicked")
+			reply = nil
+			if w.s.cfg.OnPanic != nil {
+				reply = w.s.cfg.OnPanic(req, r)
+			}
+		}
+	}()
+	return w.s.cfg.Handler(ctx, req)
+}
+
+// publish sends the reply on the reply connection with publisher confirms,
+// retrying across reconnects until ReplyTimeout.
+func (w *worker) publish(ctx context.Context, req *Request, reply *Reply) error {
+	ctx, cancel := context.WithTimeout(ctx, w.s.cfg.ReplyTimeout)
+	defer cancel()
+	msg := amqp.Publishing{
+		CorrelationId: req.CorrelationID,
+		ContentType:   reply.ContentType,
+		Body:          reply.Body,
+	}
+	var lastErr error
+	for attempt := 0; ; attempt++ {
+		if err := w.publishOnce(ctx, req.ReplyTo, msg); err == nil {
+			return nil
+		} else {
+			lastErr = err
+		}
+		if w.pubCh != nil {
+			_ = w.pubCh.Close()
+			w.pubCh = nil
+		}
+		if !w.s.cfg.Dial.Backoff.Sleep(ctx, attempt) {
+			return fmt.Errorf("publish reply to %s: %w (last error: %v)", req.ReplyTo, ctx.Err(), lastErr)
+		}
+	}
+}
+
+func (w *worker) publishOnce(ctx context.Context, key string, msg amqp.Publishing) error {
+	if w.pubCh == nil || w.pubCh.IsClosed() {
+		conn, err := w.pub.Conn(ctx)
+		if err != nil {
+			return err
+		}
+		ch, err := conn.Channel()
+		if err != nil {
+			return fmt.Errorf("open reply channel: %w", err)
+		}
+		if err := ch.Confirm(false); err != nil {
+			_ = ch.Close()
+			return fmt.Errorf("confirm mode: %w", err)
+		}
+		w.pubCh = ch
+	}
+	dc, err := w.pubCh.PublishWithDeferredConfirmWithContext(ctx, "", key, false, false, msg)
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, w.s.cfg.ConfirmTimeout)
+	defer cancel()
+	ok, err := dc.WaitContext(cctx)
+	if err != nil {
+		return fmt.Errorf("wait for confirm: %w", err)
+	}
+	if !ok {
+		return errors.New("broker nacked the reply")
+	}
+	return nil
+}
+
+// dedup remembers requests (reply_to + correlation id) served recently by
+// this process, so a redelivery caused by a lost ack is answered once.
+type dedup struct {
+	mu      sync.Mutex
+	entries map[string]*dedupEntry
+	inserts int
+}
+
+type dedupEntry struct {
+	done     chan struct{}
+	answered atomic.Bool
+	at       time.Time
+}
+
+const dedupTTL = 10 * time.Minute
+
+// begin records a run of key. For a redelivery of a known key it returns
+// the earlier run's entry and dup=true.
+func (d *dedup) begin(key string, redelivered bool) (e *dedupEntry, dup bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if old, ok := d.entries[key]; ok && redelivered {
+		return old, true
+	}
+	e = &dedupEntry{done: make(chan struct{}), at: time.Now()}
+	d.entries[key] = e
+	d.inserts++
+	if d.inserts%256 == 0 {
+		cutoff := time.Now().Add(-dedupTTL)
+		for k, v := range d.entries {
+			select {
+			case <-v.done:
+				if v.at.Before(cutoff) {
+					delete(d.entries, k)
+				}
+			default:
+			}
+		}
+	}
+	return e, false
+}
+
+func (d *dedup) end(key string, e *dedupEntry, answered bool) {
+	e.answered.Store(answered)
+	close(e.done)
+	if !answered {
+		d.mu.Lock()
+		if d.entries[key] == e {
+			delete(d.entries, key)
+		}
+		d.mu.Unlock()
+	}
+}

@@ -1,0 +1,129 @@
+package plugin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+)
+
+// ErrUnknownMethod is the class of requests for a method or arity the
+// driver does not have.
+var ErrUnknownMethod = errors.New("unknown method")
+
+// table maps method name → arity → method.
+type table map[string]map[int]Method
+
+func newTable(d Driver) (table, error) {
+	if d == nil {
+		return nil, errors.New("plugin: nil driver")
+	}
+	t := table{}
+	for _, m := range d.Methods() {
+		if m.Name == "" || m.Arity < 0 || m.Handle == nil {
+			return nil, fmt.Errorf("plugin: invalid method entry %q/%d", m.Name, m.Arity)
+		}
+		if t[m.Name] == nil {
+			t[m.Name] = map[int]Method{}
+		}
+		if _, dup := t[m.Name][m.Arity]; dup {
+			return nil, fmt.Errorf("plugin: method %s/%d listed twice", m.Name, m.Arity)
+		}
+		t[m.Name][m.Arity] = m
+	}
+	return t, nil
+}
+
+func (t table) lookup(name string, arity int) (Method, error) {
+	byArity, ok := t[name]
+	if !ok {
+		return Method{}, fmt.Errorf("%w %q: NFVO and plugin are out of sync", ErrUnknownMethod, name)
+	}
+	m, ok := byArity[arity]
+	if !ok {
+		var as []string
+		for a := range byArity {
+			as = append(as, strconv.Itoa(a))
+		}
+		slices.Sort(as)
+		return Method{}, fmt.Errorf("%w: wrong number of parameters (%d) for method %q: it takes %s",
+			ErrUnknownMethod, arity, name, strings.Join(as, " or "))
+	}
+	return m, nil
+}
+
+// Dispatcher turns request bodies into driver calls and answer bodies.
+// It is the whole Open Baton envelope, free of AMQP, so it is unit tested
+// against golden JSON.
+type Dispatcher struct {
+	t   table
+	log logrus.FieldLogger
+}
+
+// NewDispatcher builds the method table of d.
+func NewDispatcher(d Driver, log logrus.FieldLogger) (*Dispatcher, error) {
+	t, err := newTable(d)
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		l := logrus.New()
+		l.Out = discard{}
+		log = l
+	}
+	return &Dispatcher{t: t, log: log}, nil
+}
+
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error) { return len(p), nil }
+
+// Handle serves one request body and returns the reply body: an answer or
+// an exception, never anything the NFVO cannot parse.
+func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
+	req, err := DecodeRequest(body)
+	if err != nil {
+		d.log.WithError(err).Warn("malformed request")
+		return EncodeException(err)
+	}
+	log := d.log.WithFields(logrus.Fields{"method": req.MethodName, "arity": len(req.Parameters)})
+	m, err := d.t.lookup(req.MethodName, len(req.Parameters))
+	if err != nil {
+		log.WithError(err).Warn("cannot dispatch")
+		return EncodeException(err)
+	}
+	ans, err := d.invoke(ctx, m, req.Parameters)
+	if err != nil {
+		log.WithError(err).Info("method failed")
+		return EncodeException(err)
+	}
+	if m.Void {
+		// The NFVO does not wait for void methods; answer true anyway so a
+		// listener that does parse it gets a non-null answer.
+		b, _ := EncodeAnswer(true)
+		return b
+	}
+	b, err := EncodeAnswer(ans)
+	if err != nil {
+		err = fmt.Errorf("method %s: %w", req.MethodName, err)
+		log.WithError(err).Error("driver bug")
+		return EncodeException(err)
+	}
+	log.Debug("answered")
+	return b
+}
+
+func (d *Dispatcher) invoke(ctx context.Context, m Method, p Params) (ans any, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			d.log.WithFields(logrus.Fields{"method": m.Name, "panic": fmt.Sprint(r), "stack": string(debug.Stack())}).Error("driver panicked")
+			ans, err = nil, fmt.Errorf("internal error in %s: %v", m.Name, r)
+		}
+	}()
+	return m.Handle(ctx, p)
+}
