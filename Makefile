@@ -36,3 +36,30 @@ fmt:
 
 clean:
 	rm -rf $(BIN)
+
+# proto: regenerate pop/proto from pop/proto/pop.proto. Installs what it needs
+# when missing or at another version (idempotent): Debian's protoc, and the Go
+# plugins into bin/tools.
+PROTOC_GEN_GO_VERSION      := v1.36.12
+PROTOC_GEN_GO_GRPC_VERSION := v1.5.1
+PROTO_TOOLS                := $(abspath $(BIN))/tools
+
+proto:
+	@command -v protoc >/dev/null 2>&1 || { \
+	  s=; [ "$$(id -u)" = 0 ] || s=sudo; \
+	  $$s apt-get update -qq && $$s apt-get install -y -qq protobuf-compiler; }
+	@mkdir -p $(PROTO_TOOLS)
+	@"$(PROTO_TOOLS)/protoc-gen-go" --version 2>/dev/null | grep -qx 'protoc-gen-go $(PROTOC_GEN_GO_VERSION)' || \
+	  GOBIN=$(PROTO_TOOLS) $(GO) install google.golang.org/protobuf/cmd/protoc-gen-go@$(PROTOC_GEN_GO_VERSION)
+	@"$(PROTO_TOOLS)/protoc-gen-go-grpc" --version 2>/dev/null | grep -qx 'protoc-gen-go-grpc $(patsubst v%,%,$(PROTOC_GEN_GO_GRPC_VERSION))' || \
+	  GOBIN=$(PROTO_TOOLS) $(GO) install google.golang.org/grpc/cmd/protoc-gen-go-grpc@$(PROTOC_GEN_GO_GRPC_VERSION)
+	protoc -I pop/proto \
+	  --plugin=protoc-gen-go=$(PROTO_TOOLS)/protoc-gen-go \
+	  --plugin=protoc-gen-go-grpc=$(PROTO_TOOLS)/protoc-gen-go-grpc \
+	  --go_out=pop/proto --go_opt=paths=source_relative \
+	  --go-grpc_out=pop/proto --go-grpc_opt=paths=source_relative \
+	  pop/proto/pop.proto
+
+.PHONY: images
+images: ## build the example NFV images obdocker/echo-server and obdocker/echo-client
+	@bash scripts/images.sh
