@@ -68,8 +68,14 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 	if host == "" {
 		host = client.DefaultDockerHost
 	}
-	if _, err := client.ParseHostURL(host); err != nil {
+	u, err := client.ParseHostURL(host)
+	if err != nil {
 		return nil, pop.Wrap(pop.ErrInvalidArgument, err, "docker host %q", host)
+	}
+	switch u.Scheme {
+	case "unix", "tcp", "npipe":
+	default:
+		return nil, pop.Errorf(pop.ErrInvalidArgument, "docker host %q: want unix:// or tcp://", host)
 	}
 
 	var clientOpts []client.Opt
