@@ -1,0 +1,99 @@
+// Package vim is the Docker VIM driver: the Open Baton catalogue types (JSON
+// exactly as the NFVO's Gson writes and reads them) and every VIM driver
+// method of the NFVO (protocol spec §3) in terms of pop.Pop. It implements
+// plugin.Driver and knows nothing of AMQP.
+//
+// # Pops
+//
+// One Pop serves each Docker endpoint, keyed by the VIM instance's
+// normalised authUrl (not its id, which the first refresh lacks):
+// unix:///path (the default socket when authUrl is empty), tcp://host:port
+// (TLS from the instance's ca, cert and dockerKey) and pop://host:port (a
+// docker-popd; refused unless Config.OpenRemote is set). Config.Open opens
+// them; (*Driver).Close closes them.
+//
+// # Userdata
+//
+// The NFVO's Docker calls carry no flavour (it always sends "") and no
+// configuration but the userdata script, so the driver reads two things
+// from it.
+//
+// Environment: every `export KEY=VALUE` and every command made only of
+// `KEY=VALUE` assignments becomes a container environment variable. Shell
+// quoting is understood (single, double, backslash, line continuations),
+// comments and here-document bodies are skipped, `KEY=VALUE cmd` (a
+// one-command environment) is not taken, and neither are values that need
+// the shell ($VAR, $(cmd), `cmd` unquoted or in double quotes) nor invalid
+// names (both logged at debug level). Every assignment line counts,
+// whatever control flow surrounds it. Precedence in the container: image
+// ENV < userdata < metadata (setMetadata).
+//
+// Directives: lines of the form
+//
+//	#obdocker:key=value
+//
+// (a shell comment, so scripts stay valid). Keys:
+//
+//	#obdocker:flavour=m1.small          a Pop flavour by name (alias "flavor");
+//	                                    none means no limits. A non-empty
+//	                                    flavour parameter wins over it.
+//	#obdocker:cap-add=NET_ADMIN,SYS_TIME capabilities to add (CAP_ prefix
+//	                                    optional); each must be in
+//	                                    Config.AllowedCaps ("ALL" allows all).
+//	#obdocker:sysctl=net.ipv4.ip_forward=1
+//	                                    one sysctl per line; its key must be in
+//	                                    Config.AllowedSysctls (entries ending
+//	                                    in * are prefixes).
+//	#obdocker:start=deferred            launchInstanceAndWait creates only and
+//	                                    answers BUILD; a VNFM sets metadata and
+//	                                    starts it (startServer). "immediate" is
+//	                                    the default.
+//
+// An unknown key, an empty value or a refused capability or sysctl makes
+// the launch fail with an exception naming it. Directive lines are found
+// line by line, even inside here-documents.
+//
+// # Launch
+//
+// launchInstanceAndWait makes one Pop container named by the hostname, from
+// the image given by extId (an image ID) or tag, with one endpoint per
+// connection point in interfaceId order, on the network named by the
+// point's virtual_link_reference_id (extId) or virtual_link_reference
+// (name), fixed IPs honoured; then starts it and answers it RUNNING. The
+// answer's ips are keyed by virtual link name; other Server answers key
+// them by network name (the same when the network was made by
+// createNetwork for that virtual link). A floating IP is refused with an
+// exception (Docker has none); key pair, security groups and keys are
+// ignored. A launch whose start fails answers an exception carrying the
+// partial Server (the container stays, FAILED, for the NFVO to delete). A
+// repeated launch of a hostname answers the existing container (starting
+// it if it is only CREATED and the launch is not deferred), never a second
+// one. launchInstance creates only.
+//
+// Status mapping: RUNNING→ACTIVE, CREATED→BUILD, STOPPING/EXITED→SHUTOFF,
+// FAILED→ERROR; extendedStatus is the Pop state (and its reason).
+//
+// # Methods without a Docker counterpart
+//
+//   - getNetworkById, getSubnetsExtIds: the network and its one subnet (whose
+//     extId is the network's).
+//   - updateNetwork, createSubnet, updateSubnet: answer what exists; asking
+//     for another subnet or driver is an exception.
+//   - deleteSubnet: true for an unknown network, else an exception (delete
+//     the network).
+//   - updateImage: the image as it is on the host. deleteImage: an exception
+//     (remove images on the host).
+//   - addFlavor, updateFlavor: the Pop's flavour of that name, else an
+//     exception. deleteFlavor: true when unknown, else an exception.
+//   - deleteNetwork of a network the Pop did not create: false.
+//
+// # Extension methods (for a VNFM, on the same queue)
+//
+//	setMetadata(vim, extId, {K: V})  CREATED only; "" deletes a key
+//	startServer(vim, extId)          from CREATED, or EXITED as a restart
+//	stopServer(vim, extId)
+//	serverLogs(vim, extId, tailLines) the last lines as a string
+//
+// Each answers the Server (serverLogs a string). extId may also be the
+// hostname.
+package vim

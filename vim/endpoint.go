@@ -1,0 +1,144 @@
+package vim
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"strings"
+
+	"github.com/openbaton-docker/obdocker/pop"
+)
+
+// Endpoint schemes after normalisation.
+const (
+	SchemeUnix = "unix"
+	SchemeTCP  = "tcp"
+	SchemePop  = "pop"
+)
+
+// Default ports when an authUrl has none.
+const (
+	DefaultDockerPort    = "2375"
+	DefaultDockerTLSPort = "2376"
+	DefaultPopPort       = "60000"
+)
+
+// EndpointKey is everything needed to open the Pop of one Docker endpoint.
+// Pops are shared by URL: two VIM instances naming the same engine get the
+// same Pop, never two over one engine.
+type EndpointKey struct {
+	// URL is the normalised authUrl: unix:///abs/path, tcp://host:port or
+	// pop://host:port, without credentials.
+	URL string
+	// TLS material (PEM) from the VIM instance's ca, cert and dockerKey,
+	// for tcp:// endpoints. Kept in memory only.
+	CA, Cert, Key string
+	// Username and Password of a pop:// endpoint, from the authUrl's
+	// userinfo or the VIM instance's metadata keys "username"/"password".
+	Username, Password string
+}
+
+// Scheme is the URL's scheme.
+func (k EndpointKey) Scheme() string {
+	s, _, _ := strings.Cut(k.URL, "://")
+	return s
+}
+
+// Address is the URL without its scheme: a socket path or host:port.
+func (k EndpointKey) Address() string {
+	_, a, _ := strings.Cut(k.URL, "://")
+	return a
+}
+
+// TLS reports whether TLS material was given.
+func (k EndpointKey) TLS() bool { return k.CA != "" || k.Cert != "" || k.Key != "" }
+
+// String is the URL (never the secrets).
+func (k EndpointKey) String() string { return k.URL }
+
+// EndpointOf builds the key of a VIM instance's endpoint.
+func EndpointOf(v *VimInstance, defaultSocket string) (EndpointKey, error) {
+	k := EndpointKey{CA: v.CA, Cert: v.Cert, Key: v.DockerKey}
+	u, user, pass, err := NormaliseAuthURL(v.AuthURL, defaultSocket, k.TLS())
+	if err != nil {
+		return EndpointKey{}, err
+	}
+	k.URL, k.Username, k.Password = u, user, pass
+	if k.Username == "" {
+		k.Username, k.Password = v.Metadata["username"], v.Metadata["password"]
+	}
+	return k, nil
+}
+
+// NormaliseAuthURL maps an authUrl to its canonical form, and returns the
+// userinfo separately. Accepted: "" (defaultSocket), unix:///path, a bare
+// absolute path, tcp://host[:port], http(s)://host[:port] (as tcp),
+// pop://host[:port]. Hosts are lowercased, default ports added, paths
+// cleaned, so equal endpoints give equal strings.
+func NormaliseAuthURL(raw, defaultSocket string, tls bool) (norm, user, pass string, err error) {
+	s := strings.TrimSpace(raw)
+	if s == "" {
+		s = defaultSocket
+	}
+	if strings.HasPrefix(s, "/") {
+		s = "unix://" + s
+	}
+	scheme, rest, ok := strings.Cut(s, "://")
+	if !ok {
+		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: no scheme (want unix://, tcp:// or pop://)", raw)
+	}
+	scheme = strings.ToLower(scheme)
+	if scheme == SchemeUnix {
+		p := rest
+		if p == "" || !strings.HasPrefix(p, "/") {
+			return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: a unix socket needs an absolute path", raw)
+		}
+		return SchemeUnix + "://" + path.Clean(p), "", "", nil
+	}
+	u, perr := url.Parse(scheme + "://" + rest)
+	if perr != nil {
+		return "", "", "", pop.Wrap(pop.ErrInvalidArgument, perr, "authUrl %q", redactURL(raw))
+	}
+	if u.User != nil {
+		user = u.User.Username()
+		pass, _ = u.User.Password()
+	}
+	var port string
+	switch scheme {
+	case SchemeTCP, "http":
+		scheme, port = SchemeTCP, DefaultDockerPort
+		if tls {
+			port = DefaultDockerTLSPort
+		}
+	case "https":
+		scheme, port = SchemeTCP, DefaultDockerTLSPort
+	case SchemePop:
+		port = DefaultPopPort
+	default:
+		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: scheme %q is not supported (want unix://, tcp:// or pop://)", redactURL(raw), scheme)
+	}
+	host := strings.ToLower(u.Hostname())
+	if host == "" {
+		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: no host", redactURL(raw))
+	}
+	if p := u.Port(); p != "" {
+		port = p
+	}
+	if u.Path != "" && u.Path != "/" {
+		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: unexpected path %q", redactURL(raw), u.Path)
+	}
+	return scheme + "://" + net.JoinHostPort(host, port), user, pass, nil
+}
+
+// redactURL hides a password in a URL for messages and logs.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		if err != nil && strings.Contains(raw, "@") {
+			return fmt.Sprintf("<unparsable url with credentials, %d bytes>", len(raw))
+		}
+		return raw
+	}
+	return u.Redacted()
+}

@@ -1,0 +1,129 @@
+package vim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/openbaton-docker/obdocker/pop"
+)
+
+// Pops keeps one Pop per Docker endpoint, keyed by the normalised authUrl
+// (not the VIM instance id: the first refresh of a VIM has none). Each Pop
+// is opened once (concurrent first calls share the open) and closed by Close.
+type Pops struct {
+	open, openRemote PopFactory
+	log              logrus.FieldLogger
+
+	// root outlives every request: Pops are opened under it (a caller that
+	// gives up must not cancel an open others wait for) and it ends at Close.
+	root   context.Context
+	cancel context.CancelFunc
+
+	mu      sync.Mutex
+	entries map[string]*popEntry
+	closed  bool
+}
+
+type popEntry struct {
+	key  EndpointKey
+	done chan struct{} // closed when the open finished
+	p    pop.Pop
+	err  error
+}
+
+// NewPops makes a registry over the given factories (nil: not configured).
+func NewPops(open, openRemote PopFactory, log logrus.FieldLogger) *Pops {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Pops{open: open, openRemote: openRemote, log: log, root: ctx, cancel: cancel, entries: map[string]*popEntry{}}
+}
+
+// Get returns the Pop of key.URL, opening it on first use. A failed open is
+// not remembered: the next call tries again.
+func (r *Pops) Get(ctx context.Context, key EndpointKey) (pop.Pop, error) {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil, pop.Errorf(pop.ErrUnavailable, "driver is shutting down")
+	}
+	e, ok := r.entries[key.URL]
+	if !ok {
+		e = &popEntry{key: key, done: make(chan struct{})}
+		r.entries[key.URL] = e
+		go r.openEntry(e)
+	} else if e.key != key {
+		// Same engine, other TLS material or credentials (the VIM was
+		// edited, or two VIMs disagree): the open Pop stays in use.
+		r.log.WithField("endpoint", key.URL).Debug("vim instance brings other credentials for an open endpoint; keeping the open Pop")
+	}
+	r.mu.Unlock()
+
+	select {
+	case <-e.done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("open pop %s: %w", key.URL, ctx.Err())
+	}
+	if e.err != nil {
+		return nil, e.err
+	}
+	return e.p, nil
+}
+
+func (r *Pops) openEntry(e *popEntry) {
+	defer close(e.done)
+	f := r.open
+	if e.key.Scheme() == SchemePop {
+		f = r.openRemote
+		if f == nil {
+			e.err = pop.Errorf(pop.ErrUnavailable, "authUrl %s: remote Pops (docker-popd) are not supported yet by this driver", e.key.URL)
+		}
+	} else if f == nil {
+		e.err = pop.Errorf(pop.ErrUnavailable, "authUrl %s: no Pop factory configured for Docker endpoints", e.key.URL)
+	}
+	if e.err == nil {
+		p, err := f(r.root, e.key)
+		switch {
+		case err != nil:
+			e.err = fmt.Errorf("open pop %s: %w", e.key.URL, err)
+		case p == nil:
+			e.err = pop.Errorf(pop.ErrInternal, "open pop %s: factory returned no Pop", e.key.URL)
+		default:
+			e.p = p
+			r.log.WithField("endpoint", e.key.URL).Info("pop opened")
+		}
+	}
+	if e.err == nil {
+		return
+	}
+	r.log.WithField("endpoint", e.key.URL).WithError(e.err).Warn("pop open failed")
+	r.mu.Lock()
+	if r.entries[e.key.URL] == e {
+		delete(r.entries, e.key.URL)
+	}
+	r.mu.Unlock()
+}
+
+// Close closes every open Pop that has a Close method and refuses new
+// calls. It waits for opens in flight.
+func (r *Pops) Close() error {
+	r.mu.Lock()
+	r.closed = true
+	entries := r.entries
+	r.entries = map[string]*popEntry{}
+	r.mu.Unlock()
+	r.cancel()
+	var errs []error
+	for url, e := range entries {
+		<-e.done
+		if c, ok := e.p.(io.Closer); ok && e.err == nil {
+			if err := c.Close(); err != nil {
+				errs = append(errs, fmt.Errorf("close pop %s: %w", url, err))
+			}
+		}
+	}
+	return errors.Join(errs...)
+}
