@@ -96,11 +96,11 @@ func TestDates(t *testing.T) {
 	want := time.Date(2018, 9, 11, 11, 56, 47, 0, time.UTC)
 	for _, s := range []string{
 		"Sep 11, 2018 11:56:47 AM",
-		"Sep 11, 2018, 11:56:47 AM",       // JDK ≥ 9
-		"Sep 11, 2018, 11:56:47\u202fAM",  // JDK ≥ 20
-		"Sep 11, 2018 11:56:47 AM",        // go-openbaton
-		"2018-09-11T11:56:47Z",            // RFC 3339
-		" Sep 11, 2018 11:56:47 AM ",      // padded
+		"Sep 11, 2018, 11:56:47 AM",      // JDK ≥ 9
+		"Sep 11, 2018, 11:56:47\u202fAM", // JDK ≥ 20
+		"Sep 11, 2018 11:56:47 AM",       // go-openbaton
+		"2018-09-11T11:56:47Z",           // RFC 3339
+		" Sep 11, 2018 11:56:47 AM ",     // padded
 	} {
 		got, ok := ParseDate(s)
 		if !ok || !got.Equal(want) {

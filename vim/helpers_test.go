@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -263,3 +264,7 @@ func checkNetwork(t testing.TB, b []byte) map[string]any {
 	}
 	return m
 }
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
