@@ -105,10 +105,13 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 
 	pctx, cancel := context.WithTimeout(ctx, pingTimeout)
 	defer cancel()
-	if _, err := cli.Ping(pctx); err != nil {
+	ping, err := cli.Ping(pctx)
+	if err != nil {
 		cli.Close()
 		return nil, pop.Wrap(pop.ErrUnavailable, err, "docker engine at %s does not answer", host)
 	}
+	// Negotiate from this answer so the first real request needs no ping.
+	cli.NegotiateAPIVersionPing(ping)
 	b := newBackend(cli, opts.PopName, opts.Logger)
 	b.host = host
 	return b, nil

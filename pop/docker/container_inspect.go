@@ -46,8 +46,50 @@ func (b *Backend) InspectContainer(ctx context.Context, idOrName string) (pop.Co
 	}
 	if c.NetworkSettings != nil {
 		st.Networks = endpoints(c.NetworkSettings.Networks)
+		b.resolveNetworkIDs(ctx, st.Networks)
 	}
 	return st, nil
+}
+
+// resolveNetworkIDs rekeys the endpoints endpoints() could only key by
+// network name (a container that never ran has no NetworkID yet). One
+// NetworkList serves all of them; a network that vanished keeps its name
+// as key and as NetworkID.
+func (b *Backend) resolveNetworkIDs(ctx context.Context, eps ...map[string]pop.EndpointStatus) {
+	var byName map[string]string
+	for _, m := range eps {
+		var names []string
+		for key, ep := range m {
+			if ep.NetworkID == "" {
+				names = append(names, key)
+			}
+		}
+		for _, name := range names {
+			ep := m[name]
+			if byName == nil {
+				byName = b.networkIDsByName(ctx)
+			}
+			delete(m, name)
+			ep.NetworkID = name
+			if id, ok := byName[name]; ok {
+				ep.NetworkID = id
+			}
+			m[ep.NetworkID] = ep
+		}
+	}
+}
+
+func (b *Backend) networkIDsByName(ctx context.Context) map[string]string {
+	list, err := b.cli.NetworkList(ctx, network.ListOptions{})
+	if err != nil {
+		b.log.WithError(err).Debug("cannot resolve network names")
+		return map[string]string{}
+	}
+	byName := make(map[string]string, len(list))
+	for _, n := range list {
+		byName[n.Name] = n.ID
+	}
+	return byName
 }
 
 // endpoints keys Docker's per-network settings (keyed by network name) by
@@ -61,13 +103,14 @@ func endpoints(nets map[string]*network.EndpointSettings) map[string]pop.Endpoin
 		}
 		id := e.NetworkID
 		if id == "" {
+			// Left for resolveNetworkIDs: keyed by name, NetworkID empty.
 			id = name
 		}
 		ip := e.IPAddress
 		if ip == "" && e.IPAMConfig != nil {
 			ip = e.IPAMConfig.IPv4Address
 		}
-		out[id] = pop.EndpointStatus{NetworkID: id, IPv4: ip, MAC: e.MacAddress, EndpointID: e.EndpointID}
+		out[id] = pop.EndpointStatus{NetworkID: e.NetworkID, IPv4: ip, MAC: e.MacAddress, EndpointID: e.EndpointID}
 	}
 	return out
 }

@@ -44,6 +44,11 @@ func (b *Backend) ListContainers(ctx context.Context) ([]pop.ContainerStatus, er
 		}
 		out = append(out, st)
 	}
+	nets := make([]map[string]pop.EndpointStatus, 0, len(out))
+	for _, st := range out {
+		nets = append(nets, st.Networks)
+	}
+	b.resolveNetworkIDs(ctx, nets...)
 	return out, nil
 }
 

@@ -179,8 +179,10 @@ func TestContainerLifecycle(t *testing.T) {
 	if st.DockerID != id || st.Status != "created" || st.Running || st.PopID != "pop-"+name || st.Name != name {
 		t.Fatalf("created container = %+v", st)
 	}
-	if len(st.Networks) != 2 {
-		t.Errorf("created container networks = %+v, want both", st.Networks)
+	// Before start, Docker has the endpoints but no addresses: keys are
+	// still network IDs and IPv4 is the fixed address asked for.
+	if ep := st.Networks[net1.ID]; len(st.Networks) != 2 || ep.IPv4 != "10.202.10.10" || st.Networks[net2.ID].IPv4 != "10.202.11.20" {
+		t.Errorf("created container networks = %+v, want both by ID with their fixed IPs", st.Networks)
 	}
 	if ev := nextEvent(t, evs, errs, id, "create"); ev.PopID != "pop-"+name {
 		t.Errorf("create event = %+v", ev)
