@@ -63,3 +63,6 @@ proto:
 .PHONY: images
 images: ## build the example NFV images obdocker/echo-server and obdocker/echo-client
 	@bash scripts/images.sh
+
+bench: deps test-images ## performance figures as ratios against raw Docker / bare AMQP
+	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./pop/ 2>&1 | tee bench.out

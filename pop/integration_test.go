@@ -27,14 +27,16 @@ import (
 var subnetSeq atomic.Int32
 
 type env struct {
-	t       *testing.T
+	t       testing.TB
 	raw     *client.Client
 	popName string
 	cfg     pop.Config
 	b       *docker.Backend
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t *testing.T) *env { return newBenchEnv(t) }
+
+func newBenchEnv(t testing.TB) *env {
 	t.Helper()
 	raw := testenv.Docker(t)
 	e := &env{t: t, raw: raw, popName: testenv.Name(t)}
