@@ -18,8 +18,10 @@ build:
 test-images: deps
 	@bash scripts/test-images.sh
 
-test: deps test-images lint
+test: deps test-images images lint
 	$(GO) test -race -count=1 -timeout 40m $(PKGS)
+	@# Tests that restart or cut shared services run alone, one package at a time.
+	OBDOCKER_DISRUPTIVE=1 $(GO) test -race -count=1 -p 1 -timeout 20m -run 'Disruptive' $(PKGS)
 
 unit: ## tests that need no service
 	$(GO) test -race -count=1 -short $(PKGS)
