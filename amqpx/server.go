@@ -305,27 +305,35 @@ func (w *worker) consume(stopCtx, handlerCtx context.Context, conn *amqp.Connect
 		return false, fmt.Errorf("consume %s: %w", w.s.cfg.Queue, err)
 	}
 	w.s.consuming.Add(1)
-	defer w.s.consuming.Add(-1)
+	var unsubscribe sync.Once
+	unsubscribed := func() { unsubscribe.Do(func() { w.s.consuming.Add(-1) }) }
+	defer unsubscribed()
 	w.log.Debug("consuming")
-	for {
+
+	// Stop cancels the consumer at once, even while a handler runs, so no
+	// new request reaches this worker; the request in hand still gets its
+	// reply and ack on this channel below.
+	sessionDone := make(chan struct{})
+	defer close(sessionDone)
+	go func() {
 		select {
-		case d, ok := <-deliveries:
-			if !ok {
-				return true, errors.New("delivery channel closed")
-			}
-			w.handle(handlerCtx, d)
 		case <-stopCtx.Done():
 			if err := ch.Cancel(tag, false); err != nil {
 				w.log.WithError(err).Debug("cancel consumer")
 			}
-			// Deliveries already pushed to us before the cancel are served
-			// too: requeued, they could die with the auto-delete queue.
-			for d := range deliveries {
-				w.handle(handlerCtx, d)
-			}
-			return true, nil
+			unsubscribed()
+		case <-sessionDone:
 		}
+	}()
+	// Deliveries pushed before the cancel are served too: requeued, they
+	// could die with an auto-delete queue.
+	for d := range deliveries {
+		w.handle(handlerCtx, d)
 	}
+	if stopCtx.Err() != nil {
+		return true, nil
+	}
+	return true, errors.New("delivery channel closed")
 }
 
 func (w *worker) handle(ctx context.Context, d amqp.Delivery) {

@@ -180,3 +180,35 @@ func (m *Management) CloseConnection(ctx context.Context, name, reason string) e
 	}
 	return nil
 }
+
+// QueueInfo is the part of a queue's description the tests check.
+type QueueInfo struct {
+	Name       string `json:"name"`
+	Durable    bool   `json:"durable"`
+	AutoDelete bool   `json:"auto_delete"`
+	Exclusive  bool   `json:"exclusive"`
+	Consumers  int    `json:"consumers"`
+}
+
+// Queue describes one queue of the vhost.
+func (m *Management) Queue(ctx context.Context, name string) (QueueInfo, error) {
+	var q QueueInfo
+	err := m.do(ctx, http.MethodGet, "/api/queues/"+m.vhostPath()+"/"+url.PathEscape(name), nil, &q)
+	return q, err
+}
+
+// UserExists reports whether a user exists.
+func (m *Management) UserExists(ctx context.Context, name string) (bool, error) {
+	err := m.do(ctx, http.MethodGet, "/api/users/"+url.PathEscape(name), nil, nil)
+	if errors.Is(err, ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// UserPermissions returns a user's permissions on the vhost.
+func (m *Management) UserPermissions(ctx context.Context, name string) (Permissions, error) {
+	var p Permissions
+	err := m.do(ctx, http.MethodGet, "/api/permissions/"+m.vhostPath()+"/"+url.PathEscape(name), nil, &p)
+	return p, err
+}
