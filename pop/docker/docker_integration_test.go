@@ -459,6 +459,13 @@ func TestNetworks(t *testing.T) {
 		t.Errorf("gateway outside the subnet: %v", err)
 	}
 
+	if info, err := b.Ping(ctx); err == nil && !info.SwarmManager {
+		_, err = b.CreateNetwork(ctx, pop.NetworkSpec{Name: testenv.Name(t), Driver: "overlay", Subnet: "10.202.18.0/24"})
+		if !errors.Is(err, pop.ErrInvalidState) || !strings.Contains(err.Error(), "Swarm") {
+			t.Errorf("overlay without swarm: %v", err)
+		}
+	}
+
 	if err := b.RemoveNetwork(ctx, n.ID); err != nil {
 		t.Fatalf("RemoveNetwork: %v", err)
 	}

@@ -53,6 +53,16 @@ func (b *Backend) CreateNetwork(ctx context.Context, spec pop.NetworkSpec) (pop.
 		return pop.NetworkStatus{}, pop.Errorf(pop.ErrInvalidArgument, "network %q: a gateway needs a subnet", spec.Name)
 	}
 
+	if driver == DriverOverlay {
+		// Without this check Docker answers a bare 500.
+		info, err := b.cli.Info(ctx)
+		if err != nil {
+			return pop.NetworkStatus{}, wrap(err, "network %q: engine info", spec.Name)
+		}
+		if !info.Swarm.ControlAvailable {
+			return pop.NetworkStatus{}, pop.Errorf(pop.ErrInvalidState, "network %q: overlay networks need a Swarm manager and the engine at %s is not one", spec.Name, b.host)
+		}
+	}
 	resp, err := b.cli.NetworkCreate(ctx, spec.Name, opts)
 	if err != nil {
 		switch {
