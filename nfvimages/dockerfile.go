@@ -76,7 +76,7 @@ var jsonKeywords = map[string]bool{
 	"RUN": true, "CMD": true, "ENTRYPOINT": true, "SHELL": true, "VOLUME": true, "ADD": true, "COPY": true,
 }
 
-// directive matches a parser directive line (`# escape=`` `), only allowed
+// directive matches a parser directive line such as "# escape=X", only allowed
 // before anything else in the file.
 var directive = regexp.MustCompile(`^#[ \t]*([a-zA-Z][a-zA-Z0-9]*)[ \t]*=[ \t]*(.+?)[ \t]*$`)
 
@@ -346,7 +346,7 @@ func Words(s string, escape byte) ([]string, error) {
 }
 
 // lex walks s and calls emit for each literal byte, saying whether it was
-// quoted or escaped; mark calls (no byte) report an empty "" or ''.
+// quoted or escaped; mark calls (no byte) report an empty pair of quotes.
 func lex(s string, escape byte, emit func(c byte, quoted, mark bool)) error {
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -391,4 +391,38 @@ func lex(s string, escape byte, emit func(c byte, quoted, mark bool)) error {
 		}
 	}
 	return nil
+}
+
+// Format writes d back as a Dockerfile, one line per instruction, comments
+// and continuations gone. Parsing the result gives the same instructions,
+// except for a value that ends with the escape character (possible only
+// when the original file ended inside a continuation).
+func (d *Dockerfile) Format() string {
+	var b strings.Builder
+	if d.Escape != '\\' {
+		fmt.Fprintf(&b, "# escape=%c\n", d.Escape)
+	}
+	write := func(inst Instruction) {
+		b.WriteString(inst.Keyword)
+		for _, f := range inst.Flags {
+			b.WriteString(" " + f)
+		}
+		if strings.HasPrefix(inst.Value, "--") {
+			b.WriteString(" --") // keep a value that looks like a flag a value
+		}
+		if inst.Value != "" {
+			b.WriteString(" " + inst.Value)
+		}
+		b.WriteByte('\n')
+	}
+	for _, a := range d.Args {
+		write(a)
+	}
+	for _, st := range d.Stages {
+		write(st.From)
+		for _, inst := range st.Instructions {
+			write(inst)
+		}
+	}
+	return b.String()
 }
