@@ -1,0 +1,69 @@
+// Package vimdriver wires the plugin daemon: the Open Baton plugin runtime
+// (plugin) serving the VIM driver (vim) over Pops on Docker (pop,
+// pop/docker) or on docker-popd (pop/client).
+package vimdriver
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/kelseyhightower/envconfig"
+
+	"github.com/openbaton-docker/obdocker/plugin"
+)
+
+// Config is the daemon's configuration: the plugin runtime's OBDOCKER_*
+// settings (environment and flags) plus the driver's own (environment).
+type Config struct {
+	Plugin plugin.Config `ignored:"true"`
+	Driver DriverConfig  `ignored:"true"`
+}
+
+// DriverConfig holds the VIM driver's settings, OBDOCKER_<NAME>.
+type DriverConfig struct {
+	// StateDir keeps one Pop store per Docker endpoint.
+	StateDir string `envconfig:"STATE_DIR" default:"/var/lib/obdocker"`
+	// DockerHost is the endpoint of VIM instances whose authUrl is empty.
+	DockerHost string `envconfig:"DOCKER_HOST" default:"unix:///var/run/docker.sock"`
+	// PopName labels every Docker object the plugin creates; default: the
+	// plugin name. Keep it stable: a restarted plugin finds its objects by it.
+	PopName string `envconfig:"POP_NAME"`
+	// NetworkPool gives /24s to createNetwork calls without a cidr.
+	NetworkPool string `envconfig:"NETWORK_POOL" default:"10.90.0.0/16"`
+	// DefaultSubnet is the subnet of each Pop's default network "private".
+	DefaultSubnet string `envconfig:"DEFAULT_SUBNET" default:"172.16.0.0/16"`
+	// KeepStopped keeps Docker containers after stop (for post-mortems).
+	KeepStopped bool `envconfig:"KEEP_STOPPED" default:"false"`
+	// AllowedCaps and AllowedSysctls are what userdata directives may ask.
+	AllowedCaps    []string `envconfig:"ALLOWED_CAPS"`
+	AllowedSysctls []string `envconfig:"ALLOWED_SYSCTLS"`
+}
+
+// LoadConfig reads the environment and the plugin's flags.
+func LoadConfig(args []string) (Config, error) {
+	pc, err := plugin.LoadConfig(args)
+	if err != nil {
+		return Config{}, err
+	}
+	var dc DriverConfig
+	if err := envconfig.Process(plugin.EnvPrefix, &dc); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	cfg := Config{Plugin: pc, Driver: dc}
+	return cfg, cfg.Validate()
+}
+
+// Validate checks the driver settings (the plugin's were checked on load).
+func (c Config) Validate() error {
+	var probs []string
+	if c.Driver.StateDir == "" {
+		probs = append(probs, "OBDOCKER_STATE_DIR is empty")
+	}
+	if c.Driver.DockerHost != "" && !strings.HasPrefix(c.Driver.DockerHost, "unix://") && !strings.HasPrefix(c.Driver.DockerHost, "tcp://") {
+		probs = append(probs, fmt.Sprintf("OBDOCKER_DOCKER_HOST %q must be unix:///path or tcp://host:port", c.Driver.DockerHost))
+	}
+	if len(probs) > 0 {
+		return fmt.Errorf("config: %s", strings.Join(probs, "; "))
+	}
+	return nil
+}

@@ -1,0 +1,121 @@
+package vimdriver
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/openbaton-docker/obdocker/plugin"
+	"github.com/openbaton-docker/obdocker/pop"
+	"github.com/openbaton-docker/obdocker/pop/client"
+	"github.com/openbaton-docker/obdocker/pop/docker"
+	"github.com/openbaton-docker/obdocker/vim"
+)
+
+// Run serves the VIM driver until ctx ends, then drains, unregisters and
+// closes every Pop (their containers keep running; their state is stored).
+func Run(ctx context.Context, cfg Config, log logrus.FieldLogger) error {
+	if err := os.MkdirAll(filepath.Join(cfg.Driver.StateDir, "pops"), 0o700); err != nil {
+		return fmt.Errorf("state dir: %w", err)
+	}
+	d := NewDriver(cfg, log)
+	defer func() {
+		if err := d.Close(); err != nil {
+			log.WithError(err).Warn("close pops")
+		}
+	}()
+	log.WithFields(logrus.Fields{"state_dir": cfg.Driver.StateDir, "docker_host": cfg.Driver.DockerHost,
+		"pop_name": popName(cfg)}).Info("docker VIM driver starting")
+	return plugin.Serve(ctx, cfg.Plugin, d, log)
+}
+
+// NewDriver builds the VIM driver with the daemon's Pop factories.
+func NewDriver(cfg Config, log logrus.FieldLogger) *vim.Driver {
+	f := &factory{cfg: cfg, log: log}
+	return vim.New(vim.Config{
+		Open:           f.openDocker,
+		OpenRemote:     f.openRemote,
+		DefaultSocket:  cfg.Driver.DockerHost,
+		AllowedCaps:    cfg.Driver.AllowedCaps,
+		AllowedSysctls: cfg.Driver.AllowedSysctls,
+	}, log)
+}
+
+func popName(cfg Config) string {
+	if cfg.Driver.PopName != "" {
+		return cfg.Driver.PopName
+	}
+	return "obdocker-" + cfg.Plugin.PluginName
+}
+
+type factory struct {
+	cfg Config
+	log logrus.FieldLogger
+}
+
+// localPop is a core over its own Docker client; closing it closes both.
+type localPop struct {
+	*pop.Core
+	b *docker.Backend
+}
+
+func (l localPop) Close() error {
+	return errors.Join(l.Core.Close(), l.b.Close())
+}
+
+var unsafeRE = regexp.MustCompile(`[^a-zA-Z0-9.-]+`)
+
+// storePath names one store per endpoint, readable by operators.
+func (f *factory) storePath(url string) string {
+	sum := sha256.Sum256([]byte(url))
+	name := strings.Trim(unsafeRE.ReplaceAllString(url, "_"), "_")
+	if len(name) > 60 {
+		name = name[:60]
+	}
+	return filepath.Join(f.cfg.Driver.StateDir, "pops", name+"-"+hex.EncodeToString(sum[:4])+".db")
+}
+
+func (f *factory) openDocker(ctx context.Context, key vim.EndpointKey) (pop.Pop, error) {
+	opts := docker.Options{Host: key.URL, PopName: popName(f.cfg), Logger: f.log}
+	if key.TLS() {
+		opts.TLS = &docker.TLSConfig{CA: []byte(key.CA), Cert: []byte(key.Cert), Key: []byte(key.Key)}
+	}
+	b, err := docker.New(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	core, err := pop.Open(ctx, pop.Config{
+		PopName:       popName(f.cfg),
+		StorePath:     f.storePath(key.URL),
+		DefaultSubnet: f.cfg.Driver.DefaultSubnet,
+		NetworkPool:   f.cfg.Driver.NetworkPool,
+		KeepStopped:   f.cfg.Driver.KeepStopped,
+		Logger:        f.log.WithField("endpoint", key.URL),
+	}, b)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return localPop{Core: core, b: b}, nil
+}
+
+func (f *factory) openRemote(ctx context.Context, key vim.EndpointKey) (pop.Pop, error) {
+	user, pass := key.Username, key.Password
+	if user == "" {
+		// The VIM's key field (dockerKey) carries user:password: the NFVO
+		// masks it in its REST answers and dashboard, unlike the authUrl.
+		user, pass, _ = strings.Cut(key.Key, ":")
+	}
+	if user == "" {
+		return nil, pop.Errorf(pop.ErrUnauthenticated, "authUrl %s: a docker-popd VIM needs credentials: put user:password in the VIM's key field (dockerKey)", key.URL)
+	}
+	return client.Dial(ctx, client.Options{Addr: key.Address(), User: user, Password: pass})
+}
