@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/openbaton-docker/obdocker/plugin"
 	"github.com/openbaton-docker/obdocker/pop"
@@ -183,11 +184,14 @@ func (d *Driver) serverLogs(ctx context.Context, p plugin.Params) (any, error) {
 // withPartial wraps err as a plugin.ServerError carrying the container's
 // current Server, when it can still be read, so the NFVO can recover it.
 func (d *Driver) withPartial(ctx context.Context, t *target, ref string, vlr map[string]string, err error) error {
-	c, gerr := getContainer(context.WithoutCancel(ctx), t.pop, ref)
+	// The call's ctx may be what failed: look with a fresh, short one.
+	lctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	c, gerr := getContainer(lctx, t.pop, ref)
 	if gerr != nil {
 		return err
 	}
-	s := d.view(context.WithoutCancel(ctx), t).server(c, vlr)
+	s := d.view(lctx, t).server(c, vlr)
 	return &plugin.ServerError{Err: err, Server: &s}
 }
 

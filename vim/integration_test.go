@@ -1,0 +1,152 @@
+package vim
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+
+	"github.com/openbaton-docker/obdocker/internal/testenv"
+	"github.com/openbaton-docker/obdocker/pop"
+	"github.com/openbaton-docker/obdocker/pop/docker"
+)
+
+// TestRealDocker runs the NFVO's deployment sequence through the driver
+// over the real Pop core and dockerd: refresh, createNetwork,
+// launchInstanceAndWait (env, capability, fixed IP), listServer,
+// serverLogs, deleteServerByIdAndWait, deleteNetwork. Subnets: 10.204.0.0/16.
+func TestRealDocker(t *testing.T) {
+	if testing.Short() {
+		t.Skip("real dockerd")
+	}
+	raw := testenv.Docker(t)
+	popName := testenv.Name(t)
+	t.Cleanup(func() {
+		// Whatever a failed run left: only this Pop's objects.
+		ctx := context.Background()
+		f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
+		cs, _ := raw.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+		for _, c := range cs {
+			_ = raw.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+		}
+		ns, _ := raw.NetworkList(ctx, network.ListOptions{Filters: f})
+		for _, n := range ns {
+			_ = raw.NetworkRemove(ctx, n.ID)
+		}
+	})
+	open := func(ctx context.Context, key EndpointKey) (pop.Pop, error) {
+		b, err := docker.New(ctx, docker.Options{Host: key.URL, PopName: popName})
+		if err != nil {
+			return nil, err
+		}
+		core, err := pop.Open(ctx, pop.Config{
+			PopName:        popName,
+			DefaultNetwork: "priv-" + popName,
+			DefaultSubnet:  "10.204.240.0/24",
+			NetworkPool:    "10.204.241.0/24",
+		}, b)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		return closingPop{core, b}, nil
+	}
+	d := New(Config{Open: open, AllowedCaps: []string{"NET_ADMIN"}}, testLogger(t))
+	t.Cleanup(func() { d.Close() })
+	vimJSON := json.RawMessage(fmt.Sprintf(`{"type":"docker","name":"real","authUrl":%q,"id":"r1","hbVersion":0}`, testenv.DockerHost()))
+	do := func(name string, ps ...any) json.RawMessage {
+		t.Helper()
+		ans, err := call(t, d, name, params(t, append([]any{vimJSON}, ps...)...))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return ans
+	}
+
+	var v VimInstance
+	if err := json.Unmarshal(do("refresh"), &v); err != nil {
+		t.Fatal(err)
+	}
+	imageID := ""
+	for _, img := range v.Images {
+		if slices.Contains(img.Tags, testenv.BusyboxImage) {
+			imageID = img.ExtID
+		}
+	}
+	if imageID == "" || v.ID != "r1" {
+		t.Fatalf("busybox not refreshed: %+v", v)
+	}
+
+	vl := "vl-" + popName
+	n := checkNetwork(t, do("createNetwork", map[string]any{"name": vl, "subnet": "10.204.242.0/24"}))
+	netID := n["extId"].(string)
+
+	host := "h-" + popName
+	ud := "#!/bin/sh\n#obdocker:cap-add=NET_ADMIN\nexport GREETING='hi there'\n"
+	cps := []VNFDConnectionPoint{{VirtualLinkReference: vl, VirtualLinkReferenceID: netID, FixedIP: "10.204.242.10"}}
+	ans, err := call(t, d, "launchInstanceAndWait", params(t, vimJSON, host, imageID, "", "", cps, []string{}, ud, map[string]string{}, []Key{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := checkServer(t, ans)
+	if m["status"] != StatusActive || fmt.Sprint(m["ips"].(map[string]any)[vl]) != "[10.204.242.10]" {
+		t.Fatalf("%s", ans)
+	}
+	extID := m["extId"].(string)
+
+	pp, err := d.Pops().Get(t.Context(), EndpointKey{URL: testenv.DockerHost()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cs, err := pp.Containers(t.Context(), pop.ByID(extID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	insp, err := raw.ContainerInspect(t.Context(), cs[0].DockerID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(insp.Config.Env, "GREETING=hi there") || !slices.Contains([]string(insp.HostConfig.CapAdd), "NET_ADMIN") && !slices.Contains([]string(insp.HostConfig.CapAdd), "CAP_NET_ADMIN") {
+		t.Errorf("env %v caps %v", insp.Config.Env, insp.HostConfig.CapAdd)
+	}
+
+	// Repeated launch: same container.
+	again, err := call(t, d, "launchInstanceAndWait", params(t, vimJSON, host, imageID, "", "", cps, []string{}, ud, map[string]string{}, []Key{}))
+	if err != nil || decodeMap(t, again)["extId"] != extID {
+		t.Fatalf("repeat: %s %v", again, err)
+	}
+
+	var servers []Server
+	if err := json.Unmarshal(do("listServer"), &servers); err != nil || !slices.ContainsFunc(servers, func(s Server) bool { return s.ExtID == extID }) {
+		t.Fatalf("listServer: %v %v", servers, err)
+	}
+	do("serverLogs", extID, 10)
+
+	// The NFVO's termination: delete (not waited for), then deleteNetwork at once.
+	go func() { _, _ = call(t, d, "deleteServerByIdAndWait", params(t, vimJSON, extID)) }()
+	time.Sleep(10 * time.Millisecond)
+	if ans := do("deleteNetwork", netID); string(ans) != "true" {
+		t.Fatalf("deleteNetwork: %s", ans)
+	}
+	if _, err := raw.NetworkInspect(t.Context(), netID, network.InspectOptions{}); err == nil || !strings.Contains(strings.ToLower(err.Error()), "not found") {
+		t.Errorf("network still there: %v", err)
+	}
+}
+
+type closingPop struct {
+	*pop.Core
+	b *docker.Backend
+}
+
+func (c closingPop) Close() error {
+	err := c.Core.Close()
+	c.b.Close()
+	return err
+}
