@@ -10,7 +10,10 @@
 // unix:///path (the default socket when authUrl is empty), tcp://host:port
 // (TLS from the instance's ca, cert and dockerKey) and pop://host:port (a
 // docker-popd; refused unless Config.OpenRemote is set). Config.Open opens
-// them; (*Driver).Close closes them.
+// them, once per endpoint even under concurrent first calls; a failed open
+// is retried by the next call. An endpoint already open keeps its Pop when
+// a VIM instance brings other TLS material or credentials for it.
+// (*Driver).Close closes them.
 //
 // # Userdata
 //
@@ -85,7 +88,10 @@
 //     (remove images on the host).
 //   - addFlavor, updateFlavor: the Pop's flavour of that name, else an
 //     exception. deleteFlavor: true when unknown, else an exception.
-//   - deleteNetwork of a network the Pop did not create: false.
+//   - deleteNetwork of a network the Pop did not create, or keeps (its
+//     default network): false. It first waits (Config.DeleteNetworkWait) for
+//     deleteServerByIdAndWait calls in flight on that network, since the
+//     NFVO sends it right after deletes it does not wait for.
 //
 // # Extension methods (for a VNFM, on the same queue)
 //

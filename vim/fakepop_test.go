@@ -406,8 +406,8 @@ func (f *fakePop) DeleteNetwork(ctx context.Context, fl pop.Filter) error {
 	defer f.mu.Unlock()
 	for i, n := range f.networks {
 		if fl.ID != "" && n.ID == fl.ID || fl.ID == "" && n.Name == fl.Name {
-			if !n.Owned {
-				return pop.Errorf(pop.ErrInvalidState, "network %q is not ours", n.Name)
+			if !n.Owned || n.Name == "private" {
+				return pop.Errorf(pop.ErrInvalidState, "network %q is the Pop's default network or not ours", n.Name)
 			}
 			for _, c := range f.containers {
 				for _, ep := range c.Endpoints {

@@ -142,7 +142,8 @@ func (d *Driver) updateNetwork(ctx context.Context, p plugin.Params) (any, error
 // deleteNetwork deletes a network the Pop created. It first waits (at most
 // DeleteNetworkWait) for deleteServerByIdAndWait calls in flight on that
 // network, then refuses while containers are attached. Unknown networks
-// answer true (idempotent); networks the Pop did not create answer false.
+// answer true (idempotent); networks the Pop did not create, or keeps (its
+// default network), answer false.
 func (d *Driver) deleteNetwork(ctx context.Context, p plugin.Params) (any, error) {
 	t, err := d.target(ctx, p)
 	if err != nil {
@@ -196,7 +197,14 @@ func (d *Driver) deleteNetwork(ctx context.Context, p plugin.Params) (any, error
 			return nil, fmt.Errorf("deleteNetwork %q: %w", n.Name, ctx.Err())
 		}
 	}
-	if err := t.pop.DeleteNetwork(ctx, pop.ByID(n.ID)); err != nil && !errors.Is(err, pop.ErrNotFound) {
+	switch err := t.pop.DeleteNetwork(ctx, pop.ByID(n.ID)); {
+	case errors.Is(err, pop.ErrInvalidState):
+		// Attachments were checked above, so this is the Pop keeping a
+		// network of its own (its default network, which a VLD of the
+		// same name reuses): not deleted, which is no failure of the NSR.
+		log.WithError(err).Warn("deleteNetwork: the Pop keeps this network")
+		return false, nil
+	case err != nil && !errors.Is(err, pop.ErrNotFound):
 		return nil, fmt.Errorf("deleteNetwork %q (%s): %w", n.Name, n.ID, err)
 	}
 	log.Info("network deleted")

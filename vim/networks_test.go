@@ -139,9 +139,14 @@ func TestDeleteNetwork(t *testing.T) {
 	if ans := mustCall(t, d, "deleteNetwork", id); string(ans) != "true" {
 		t.Errorf("%s", ans)
 	}
-	// Not ours: false, left alone.
-	if ans := mustCall(t, d, "deleteNetwork", "host-net"); string(ans) != "false" {
-		t.Errorf("%s", ans)
+	// Not ours, or the Pop's default network: false, left alone.
+	for _, n := range []string{"host-net", privateID} {
+		if ans := mustCall(t, d, "deleteNetwork", n); string(ans) != "false" {
+			t.Errorf("%s: %s", n, ans)
+		}
+	}
+	if _, err := fp.Networks(t.Context(), pop.ByID(privateID)); err != nil {
+		t.Errorf("default network deleted: %v", err)
 	}
 }
 
