@@ -39,11 +39,16 @@ func (w testWriter) Write(b []byte) (int, error) {
 }
 
 // newTestDriver is a Driver whose every endpoint is one fake Pop.
-func newTestDriver(t *testing.T, cfg Config) (*Driver, *fakePop) {
+func newTestDriver(t testing.TB, cfg Config) (*Driver, *fakePop) {
+	t.Helper()
+	return newTestDriverLog(t, cfg, testLogger(t))
+}
+
+func newTestDriverLog(t testing.TB, cfg Config, log logrus.FieldLogger) (*Driver, *fakePop) {
 	t.Helper()
 	fp := newFakePop()
 	cfg.Open = func(ctx context.Context, key EndpointKey) (pop.Pop, error) { return fp, nil }
-	d := New(cfg, testLogger(t))
+	d := New(cfg, log)
 	t.Cleanup(func() {
 		if err := d.Close(); err != nil {
 			t.Errorf("close driver: %v", err)
