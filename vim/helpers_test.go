@@ -93,7 +93,7 @@ func method(t testing.TB, d *Driver, name string, arity int) plugin.Method {
 func call(t testing.TB, d *Driver, name string, ps plugin.Params) (json.RawMessage, error) {
 	t.Helper()
 	m := method(t, d, name, len(ps))
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second) // real dockerd under load is slow
 	defer cancel()
 	ans, err := m.Handle(ctx, ps)
 	if err != nil {
