@@ -68,7 +68,7 @@ func TestLifecycleTransitions(t *testing.T) {
 	if err != nil || ct.Metadata["B"] != "2" || ct.Metadata["A"] != "" {
 		t.Fatalf("metadata: %+v %v", ct.Metadata, err)
 	}
-	if _, err := c.Metadata(ctx, ByName("web"), map[string]string{"bad-key": "x"}); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := c.Metadata(ctx, ByName("web"), map[string]string{"bad-key": "xx"}); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("bad metadata key: %v", err)
 	}
 	ct, err = c.Start(ctx, ByName("web"))
@@ -139,7 +139,7 @@ func TestStopTimeoutFromContext(t *testing.T) {
 	b := newFakeBackend()
 	c := openFake(t, b, Config{})
 	ctx := t.Context()
-	for _, n := range []string{"a", "b"} {
+	for _, n := range []string{"aa", "bb"} {
 		if _, err := c.Create(ctx, ContainerConfig{Name: n, Image: "busybox:latest"}); err != nil {
 			t.Fatal(err)
 		}
@@ -148,20 +148,20 @@ func TestStopTimeoutFromContext(t *testing.T) {
 		}
 	}
 	ids := map[string]string{}
-	for _, n := range []string{"a", "b"} {
+	for _, n := range []string{"aa", "bb"} {
 		cs, _ := c.Containers(ctx, ByName(n))
 		ids[cs[0].DockerID] = n
 	}
-	if _, err := c.Stop(ctx, ByName("a")); err != nil {
+	if _, err := c.Stop(ctx, ByName("aa")); err != nil {
 		t.Fatal(err)
 	}
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	defer cancel()
-	if _, err := c.Stop(dctx, ByName("b")); err != nil {
+	if _, err := c.Stop(dctx, ByName("bb")); err != nil {
 		t.Fatal(err)
 	}
-	waitState(t, c, "a", StateExited)
-	waitState(t, c, "b", StateExited)
+	waitState(t, c, "aa", StateExited)
+	waitState(t, c, "bb", StateExited)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	got := map[string]string{}
@@ -171,7 +171,7 @@ func TestStopTimeoutFromContext(t *testing.T) {
 			got[ids[id]] = d
 		}
 	}
-	if got["a"] != "5s" || got["b"] != "2s" {
+	if got["aa"] != "5s" || got["bb"] != "2s" {
 		t.Fatalf("stop timeouts %v, want a:5s (default) b:2s (ctx deadline)", got)
 	}
 }
@@ -180,13 +180,13 @@ func TestStopFailureIsFailed(t *testing.T) {
 	b := newFakeBackend()
 	c := openFake(t, b, Config{})
 	ctx := t.Context()
-	c.Create(ctx, ContainerConfig{Name: "a", Image: "busybox:latest"})
-	c.Start(ctx, ByName("a"))
+	c.Create(ctx, ContainerConfig{Name: "aa", Image: "busybox:latest"})
+	c.Start(ctx, ByName("aa"))
 	b.mu.Lock()
 	b.stopErr = Errorf(ErrUnavailable, "engine down")
 	b.mu.Unlock()
-	c.Stop(ctx, ByName("a"))
-	ct := waitState(t, c, "a", StateFailed)
+	c.Stop(ctx, ByName("aa"))
+	ct := waitState(t, c, "aa", StateFailed)
 	if ct.ExtendedStatus == "" {
 		t.Fatal("no reason for FAILED")
 	}
@@ -196,14 +196,14 @@ func TestDeleteDuringStopping(t *testing.T) {
 	b := newFakeBackend()
 	c := openFake(t, b, Config{})
 	ctx := t.Context()
-	c.Create(ctx, ContainerConfig{Name: "a", Image: "busybox:latest"})
-	c.Start(ctx, ByName("a"))
+	c.Create(ctx, ContainerConfig{Name: "aa", Image: "busybox:latest"})
+	c.Start(ctx, ByName("aa"))
 	b.mu.Lock()
 	b.stopGate = make(chan struct{})
 	b.mu.Unlock()
-	c.Stop(ctx, ByName("a"))
+	c.Stop(ctx, ByName("aa"))
 	done := make(chan error, 1)
-	go func() { done <- c.Delete(ctx, ByName("a")) }()
+	go func() { done <- c.Delete(ctx, ByName("aa")) }()
 	select {
 	case err := <-done:
 		t.Fatalf("delete returned before the stop finished: %v", err)
@@ -224,30 +224,30 @@ func TestDeleteFromEveryState(t *testing.T) {
 		setup func(c *Core, b *fakeBackend)
 	}{
 		{"created", func(c *Core, b *fakeBackend) {}},
-		{"running", func(c *Core, b *fakeBackend) { c.Start(context.Background(), ByName("x")) }},
+		{"running", func(c *Core, b *fakeBackend) { c.Start(context.Background(), ByName("xx")) }},
 		{"exited", func(c *Core, b *fakeBackend) {
-			ct, _ := c.Start(context.Background(), ByName("x"))
+			ct, _ := c.Start(context.Background(), ByName("xx"))
 			b.kill(ct.DockerID, 0)
 		}},
 		{"failed", func(c *Core, b *fakeBackend) {
-			ct, _ := c.Start(context.Background(), ByName("x"))
+			ct, _ := c.Start(context.Background(), ByName("xx"))
 			b.kill(ct.DockerID, 3)
 		}},
 	} {
 		t.Run(tc.doc, func(t *testing.T) {
 			b := newFakeBackend()
 			c := openFake(t, b, Config{})
-			if _, err := c.Create(t.Context(), ContainerConfig{Name: "x", Image: "busybox:latest"}); err != nil {
+			if _, err := c.Create(t.Context(), ContainerConfig{Name: "xx", Image: "busybox:latest"}); err != nil {
 				t.Fatal(err)
 			}
 			tc.setup(c, b)
 			if tc.doc == "exited" {
-				waitState(t, c, "x", StateExited)
+				waitState(t, c, "xx", StateExited)
 			}
 			if tc.doc == "failed" {
-				waitState(t, c, "x", StateFailed)
+				waitState(t, c, "xx", StateFailed)
 			}
-			if err := c.Delete(t.Context(), ByName("x")); err != nil {
+			if err := c.Delete(t.Context(), ByName("xx")); err != nil {
 				t.Fatal(err)
 			}
 			if len(b.conts) != 0 {
@@ -282,27 +282,27 @@ func TestResyncSeesVanished(t *testing.T) {
 	b := newFakeBackend()
 	c := openFake(t, b, Config{})
 	ctx := t.Context()
-	c.Create(ctx, ContainerConfig{Name: "v", Image: "busybox:latest"})
-	ct, _ := c.Start(ctx, ByName("v"))
+	c.Create(ctx, ContainerConfig{Name: "vv", Image: "busybox:latest"})
+	ct, _ := c.Start(ctx, ByName("vv"))
 	b.mu.Lock()
 	delete(b.conts, ct.DockerID) // removed without an event
 	b.mu.Unlock()
 	c.resync <- struct{}{}
-	waitState(t, c, "v", StateFailed)
+	waitState(t, c, "vv", StateFailed)
 }
 
 func TestStartUnknownImageFails(t *testing.T) {
 	b := newFakeBackend()
 	c := openFake(t, b, Config{})
 	ctx := t.Context()
-	if _, err := c.Create(ctx, ContainerConfig{Name: "u", Image: "nope:1"}); err != nil {
+	if _, err := c.Create(ctx, ContainerConfig{Name: "uu", Image: "nope:1"}); err != nil {
 		t.Fatal(err)
 	}
-	_, err := c.Start(ctx, ByName("u"))
+	_, err := c.Start(ctx, ByName("uu"))
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("start: %v", err)
 	}
-	ct := waitState(t, c, "u", StateFailed)
+	ct := waitState(t, c, "uu", StateFailed)
 	if want := `"nope:1"`; !contains(ct.ExtendedStatus, want) {
 		t.Fatalf("status %q does not name the image", ct.ExtendedStatus)
 	}
@@ -336,15 +336,15 @@ func TestCreateValidation(t *testing.T) {
 		in   string
 	}{
 		{"bad name", ContainerConfig{Name: "-x", Image: "busybox:latest"}, ErrInvalidArgument, `"-x"`},
-		{"bad image", ContainerConfig{Name: "x", Image: "Busybox:latest"}, ErrInvalidArgument, "Busybox:latest"},
-		{"no image", ContainerConfig{Name: "x"}, ErrInvalidArgument, "image"},
-		{"unknown network", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "nope"}}}, ErrNotFound, `"nope"`},
-		{"bad ip", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.x"}}}, ErrInvalidArgument, "10.1.2.x"},
-		{"outside", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.3.4"}}}, ErrInvalidArgument, "10.1.3.4"},
-		{"gateway", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.1"}}}, ErrInvalidArgument, "gateway"},
-		{"broadcast", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.255"}}}, ErrInvalidArgument, "10.1.2.255"},
-		{"twice", ContainerConfig{Name: "x", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1"}, {Network: "net1"}}}, ErrInvalidArgument, "twice"},
-		{"flavour", ContainerConfig{Name: "x", Image: "busybox:latest", Flavour: "m9.huge"}, ErrNotFound, "m9.huge"},
+		{"bad image", ContainerConfig{Name: "xx", Image: "Busybox:latest"}, ErrInvalidArgument, "Busybox:latest"},
+		{"no image", ContainerConfig{Name: "xx"}, ErrInvalidArgument, "image"},
+		{"unknown network", ContainerConfig{Name: "xx", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "nope"}}}, ErrNotFound, `"nope"`},
+		{"bad ip", ContainerConfig{Name: "xx", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.x"}}}, ErrInvalidArgument, "10.1.2.x"},
+		{"outside", ContainerConfig{Name: "xx", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.3.4"}}}, ErrInvalidArgument, "10.1.3.4"},
+		{"gateway", ContainerConfig{Name: "xx", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.1"}}}, ErrInvalidArgument, "gateway"},
+		{"broadcast", ContainerConfig{Name: "xx", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.255"}}}, ErrInvalidArgument, "10.1.2.255"},
+		{"twice", ContainerConfig{Name: "xx", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1"}, {Network: "net1"}}}, ErrInvalidArgument, "twice"},
+		{"flavour", ContainerConfig{Name: "xx", Image: "busybox:latest", Flavour: "m9.huge"}, ErrNotFound, "m9.huge"},
 	} {
 		t.Run(tc.doc, func(t *testing.T) {
 			_, err := c.Create(t.Context(), tc.cfg)
@@ -354,7 +354,7 @@ func TestCreateValidation(t *testing.T) {
 		})
 	}
 	// A taken fixed IP names the holder.
-	if _, err := c.Create(t.Context(), ContainerConfig{Name: "h", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.9"}}}); err != nil {
+	if _, err := c.Create(t.Context(), ContainerConfig{Name: "hh", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.9"}}}); err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Create(t.Context(), ContainerConfig{Name: "h2", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "net1", IPv4: "10.1.2.9"}}})
@@ -432,7 +432,7 @@ func TestRestartOverStore(t *testing.T) {
 	if _, err := c.CreateNetwork(ctx, NetworkConfig{Name: "n1", Subnet: "10.3.0.0/24"}); err != nil {
 		t.Fatal(err)
 	}
-	c.Create(ctx, ContainerConfig{Name: "created", Image: "busybox:latest", Metadata: map[string]string{"K": "v"}})
+	c.Create(ctx, ContainerConfig{Name: "created", Image: "busybox:latest", Metadata: map[string]string{"K": "vv"}})
 	c.Create(ctx, ContainerConfig{Name: "running", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "n1"}}})
 	c.Create(ctx, ContainerConfig{Name: "dies", Image: "busybox:latest"})
 	c.Create(ctx, ContainerConfig{Name: "vanishes", Image: "busybox:latest"})
@@ -471,7 +471,7 @@ func TestRestartOverStore(t *testing.T) {
 		t.Errorf("running: %+v", got[0])
 	}
 	got, _ = c2.Containers(ctx, ByName("created"))
-	if got[0].Metadata["K"] != "v" {
+	if got[0].Metadata["K"] != "vv" {
 		t.Errorf("metadata lost: %+v", got[0])
 	}
 	// IP reservations survived: a fixed request for running's IP is refused.
@@ -483,7 +483,7 @@ func TestRestartOverStore(t *testing.T) {
 
 func TestDefaultSubnetAvoidsOverlap(t *testing.T) {
 	b := newFakeBackend()
-	b.nets["x"] = NetworkStatus{ID: "x", Name: "other", Subnets: []SubnetStatus{{CIDR: "172.16.0.0/16"}}}
+	b.nets["xx"] = NetworkStatus{ID: "xx", Name: "other", Subnets: []SubnetStatus{{CIDR: "172.16.0.0/16"}}}
 	c := openFake(t, b, Config{})
 	ns, _ := c.Networks(t.Context(), ByName("private"))
 	if ns[0].Subnet != "172.18.0.0/16" { // 172.17 is the fake's docker0
@@ -494,27 +494,27 @@ func TestDefaultSubnetAvoidsOverlap(t *testing.T) {
 func TestNetworkPool(t *testing.T) {
 	b := newFakeBackend()
 	c := openFake(t, b, Config{NetworkPool: "10.50.0.0/23"})
-	n1, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "a"})
+	n1, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "aa"})
 	if err != nil || n1.Subnet != "10.50.0.0/24" {
 		t.Fatalf("%+v %v", n1, err)
 	}
-	n2, _ := c.CreateNetwork(t.Context(), NetworkConfig{Name: "b"})
+	n2, _ := c.CreateNetwork(t.Context(), NetworkConfig{Name: "bb"})
 	if n2.Subnet != "10.50.1.0/24" {
 		t.Fatalf("%+v", n2)
 	}
-	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "c"}); !errors.Is(err, ErrExhausted) {
+	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "cc"}); !errors.Is(err, ErrExhausted) {
 		t.Fatalf("pool exhausted: %v", err)
 	}
-	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "d", Subnet: "10.50.1.128/25"}); !errors.Is(err, ErrAlreadyExists) {
+	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "dd", Subnet: "10.50.1.128/25"}); !errors.Is(err, ErrAlreadyExists) {
 		t.Fatalf("overlap: %v", err)
 	}
-	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "o", Driver: "overlay"}); !errors.Is(err, ErrInvalidArgument) {
+	if _, err := c.CreateNetwork(t.Context(), NetworkConfig{Name: "oo", Driver: "overlay"}); !errors.Is(err, ErrInvalidArgument) {
 		t.Fatalf("overlay without swarm: %v", err)
 	}
-	if err := c.DeleteNetwork(t.Context(), ByName("a")); err != nil {
+	if err := c.DeleteNetwork(t.Context(), ByName("aa")); err != nil {
 		t.Fatal(err)
 	}
-	if err := c.DeleteNetwork(t.Context(), ByName("a")); !errors.Is(err, ErrNotFound) {
+	if err := c.DeleteNetwork(t.Context(), ByName("aa")); !errors.Is(err, ErrNotFound) {
 		t.Fatal(err)
 	}
 	if err := c.DeleteNetwork(t.Context(), ByName("private")); !errors.Is(err, ErrInvalidState) {

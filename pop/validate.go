@@ -8,7 +8,7 @@ import (
 
 var (
 	// Docker's container name rule; 63 because the name is also the hostname.
-	nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{0,62}$`)
+	nameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]{1,62}$`)
 	envRE  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	hexRE  = regexp.MustCompile(`^(sha256:)?[a-f0-9]{12,64}$`)
 )
@@ -21,7 +21,7 @@ func ValidEnvName(s string) bool { return envRE.MatchString(s) }
 
 func validateName(kind, s string) error {
 	if !nameRE.MatchString(s) {
-		return Errorf(ErrInvalidArgument, "invalid %s name %q: use 1-63 letters, digits, '_', '.' or '-', starting with a letter or digit", kind, s)
+		return Errorf(ErrInvalidArgument, "invalid %s name %q: use 2-63 letters, digits, '_', '.' or '-', starting with a letter or digit", kind, s)
 	}
 	return nil
 }
