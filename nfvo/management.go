@@ -212,3 +212,13 @@ func (m *Management) UserPermissions(ctx context.Context, name string) (Permissi
 	err := m.do(ctx, http.MethodGet, "/api/permissions/"+m.vhostPath()+"/"+url.PathEscape(name), nil, &p)
 	return p, err
 }
+
+// DeleteQueue deletes a queue of the vhost; a missing queue is not an
+// error.
+func (m *Management) DeleteQueue(ctx context.Context, name string) error {
+	err := m.do(ctx, http.MethodDelete, "/api/queues/"+m.vhostPath()+"/"+url.PathEscape(name), nil, nil)
+	if errors.Is(err, ErrNotFound) {
+		return nil
+	}
+	return err
+}

@@ -96,7 +96,14 @@ func startPlugin(t *testing.T, n *nfvo.NFVO, cfg plugin.Config, d plugin.Driver)
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &running{p: p, cancel: cancel, errc: make(chan error, 1)}
 	go func() { r.errc <- p.Run(ctx) }()
-	t.Cleanup(func() { _ = r.stop(t) })
+	t.Cleanup(func() {
+		_ = r.stop(t)
+		// A plugin stopped mid-start can leave its queue declared but never
+		// consumed, which auto-delete does not remove.
+		dctx, cancel := context.WithTimeout(context.Background(), deadline)
+		defer cancel()
+		_ = n.Management().DeleteQueue(dctx, cfg.ID())
+	})
 	waitServing(t, r, cfg.Workers)
 	return r
 }
@@ -540,8 +547,7 @@ func TestReregistersWhenCredentialsAreRefused(t *testing.T) {
 }
 
 func TestWaitsForTheNFVO(t *testing.T) {
-	url := testenv.RabbitMQ(t)
-	_ = url
+	testenv.RabbitMQ(t)
 	name := testenv.Name(t)
 	queue := nfvo.DefaultManagerQueue + "-" + name
 	cfg := plugin.DefaultConfig()
@@ -557,12 +563,18 @@ func TestWaitsForTheNFVO(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- p.Run(ctx) }()
-	defer func() {
+	stopped := false
+	stop := func() {
+		if stopped {
+			return
+		}
+		stopped = true
 		cancel()
 		if err := <-errc; err != nil {
 			t.Errorf("Run: %v", err)
 		}
-	}()
+	}
+	defer stop()
 	// No NFVO yet: the plugin keeps trying. Then the NFVO starts.
 	time.Sleep(1500 * time.Millisecond)
 	if p.Server() != nil {
@@ -581,4 +593,12 @@ func TestWaitsForTheNFVO(t *testing.T) {
 	if _, err := n.WaitRegistered(rctx, cfg.ID()); err != nil {
 		t.Fatal(err)
 	}
+	r := &running{p: p}
+	waitServing(t, r, cfg.Workers)
+	// Stop the plugin while its NFVO still runs: it unregisters.
+	stop()
+	if err := n.WaitUnregistered(rctx, cfg.ID()); err != nil {
+		t.Fatal(err)
+	}
+	_ = n.Management().DeleteQueue(rctx, cfg.ID())
 }

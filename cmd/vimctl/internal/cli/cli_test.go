@@ -1,0 +1,185 @@
+package cli_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sirupsen/logrus"
+
+	"github.com/openbaton-docker/obdocker/cmd/vimctl/internal/cli"
+	"github.com/openbaton-docker/obdocker/internal/testenv"
+	"github.com/openbaton-docker/obdocker/nfvo"
+	"github.com/openbaton-docker/obdocker/plugin"
+)
+
+// driver answers like a small Docker VIM and records launches.
+type driver struct {
+	mu       sync.Mutex
+	launched []plugin.Params
+}
+
+func (d *driver) Methods() []plugin.Method {
+	list := func(v any) func(context.Context, plugin.Params) (any, error) {
+		return func(context.Context, plugin.Params) (any, error) { return v, nil }
+	}
+	return []plugin.Method{
+		{Name: "listServer", Arity: 1, Handle: list([]map[string]any{{
+			"name": "web-1", "extId": "c0ffee", "status": "ACTIVE", "extendedStatus": "RUNNING",
+			"ips": map[string][]string{"private": {"10.0.0.5"}}, "floatingIps": map[string]string{},
+		}})},
+		{Name: "listImages", Arity: 1, Handle: list([]map[string]any{{"extId": "sha256:1", "tags": []string{"busybox:latest"}}})},
+		{Name: "listNetworks", Arity: 1, Handle: list([]map[string]any{{"name": "private", "extId": "net1", "subnet": "10.0.0.0/24", "driver": "bridge"}})},
+		{Name: "listFlavors", Arity: 1, Handle: list([]map[string]any{{"flavour_key": "m1.small", "extId": "docker.container"}})},
+		{Name: "getQuota", Arity: 1, Handle: list(map[string]int{"cores": 100000, "ram": 100000})},
+		{Name: "getType", Arity: 1, Handle: func(ctx context.Context, p plugin.Params) (any, error) {
+			var v struct{ Type string }
+			if err := p.Decode(0, "vimInstance", &v); err != nil {
+				return nil, err
+			}
+			return v.Type, nil
+		}},
+		{Name: "deleteServerByIdAndWait", Arity: 2, Void: true, Handle: list(nil)},
+		{Name: "launchInstanceAndWait", Arity: 10, Handle: func(ctx context.Context, p plugin.Params) (any, error) {
+			d.mu.Lock()
+			d.launched = append(d.launched, p)
+			d.mu.Unlock()
+			var host string
+			if err := p.Decode(1, "hostname", &host); err != nil {
+				return nil, err
+			}
+			if host == "bad" {
+				return nil, errors.New("cannot launch bad")
+			}
+			return map[string]any{"name": host, "hostName": host, "extId": "abc", "status": "ACTIVE",
+				"ips": map[string][]string{"private": {"10.0.0.6"}}, "floatingIps": map[string]string{}}, nil
+		}},
+	}
+}
+
+func quiet() logrus.FieldLogger {
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	return l
+}
+
+func setup(t *testing.T) (*driver, string, plugin.Config) {
+	t.Helper()
+	testenv.RabbitMQ(t)
+	name := testenv.Name(t)
+	n, err := nfvo.Start(t.Context(), nfvo.Options{
+		AMQPURL: testenv.AMQPURL(), ManagementURL: testenv.ManagementURL(),
+		ManagerUser: "mgr-" + name, ManagerQueue: nfvo.DefaultManagerQueue + "-" + name, Logger: quiet(),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Close() })
+	cfg := plugin.DefaultConfig()
+	cfg.BrokerHost = "127.0.0.1"
+	cfg.BrokerUser = "mgr-" + name
+	cfg.ManagerQueue = n.ManagerQueue()
+	cfg.PluginName = name
+	cfg.Workers, cfg.Connections = 2, 1
+	d := &driver{}
+	p, err := plugin.New(cfg, d, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- p.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		<-done
+		_ = n.Management().DeleteQueue(context.Background(), cfg.ID())
+	})
+	end := time.Now().Add(20 * time.Second)
+	for s := p.Server(); s == nil || s.Consuming() != cfg.Workers; s = p.Server() {
+		if time.Now().After(end) {
+			t.Fatal("plugin not serving")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	// A VIM instance whose type pins this plugin (docker.<name>), so the
+	// NFVO-style lookup finds it among other tests' plugins.
+	vim := filepath.Join(t.TempDir(), "vim.json")
+	if err := os.WriteFile(vim, []byte(`{"name":"v","authUrl":"unix:///var/run/docker.sock","type":"docker.`+name+`"}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return d, vim, cfg
+}
+
+func run(t *testing.T, args ...string) (string, string, int) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	code := cli.Run(ctx, append([]string{"-timeout", "10s"}, args...), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+func TestVimctl(t *testing.T) {
+	d, vim, cfg := setup(t)
+
+	tests := []struct {
+		doc      string
+		args     []string
+		code     int
+		contains []string
+	}{
+		{doc: "call by VIM type lookup", args: []string{"call", "getType", "--vim", vim}, contains: []string{`"docker.` + cfg.PluginName + `"`}},
+		{doc: "call by queue", args: []string{"--queue", cfg.ID(), "call", "getType"}, contains: []string{`"docker"`}},
+		{doc: "servers table", args: []string{"--vim", vim, "servers"}, contains: []string{"NAME", "EXTID", "web-1", "c0ffee", "ACTIVE", "private=10.0.0.5"}},
+		{doc: "servers json", args: []string{"--vim", vim, "servers", "--json"}, contains: []string{`"extId": "c0ffee"`}},
+		{doc: "images", args: []string{"--vim", vim, "images"}, contains: []string{"sha256:1", "busybox:latest"}},
+		{doc: "networks", args: []string{"--vim", vim, "networks"}, contains: []string{"private", "net1", "10.0.0.0/24", "bridge"}},
+		{doc: "flavors", args: []string{"--vim", vim, "flavors"}, contains: []string{"m1.small"}},
+		{doc: "quota", args: []string{"--vim", vim, "quota"}, contains: []string{"cores", "100000"}},
+		{doc: "launch", args: []string{"--vim", vim, "launch", "web-2", "sha256:1", "--network", "private"}, contains: []string{"web-2", "10.0.0.6"}},
+		{doc: "delete does not wait", args: []string{"--vim", vim, "delete", "c0ffee"}, contains: []string{"sent"}},
+		{doc: "exception exits 1", args: []string{"--vim", vim, "launch", "bad", "x"}, code: 1},
+		{doc: "unknown method is an exception", args: []string{"--vim", vim, "call", "nope"}, code: 1},
+		{doc: "non-JSON parameter", args: []string{"--vim", vim, "call", "getType", "not-json"}, code: 2},
+		{doc: "unknown command", args: []string{"frobnicate"}, code: 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.doc, func(t *testing.T) {
+			out, errOut, code := run(t, tc.args...)
+			if code != tc.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, tc.code, out, errOut)
+			}
+			for _, c := range tc.contains {
+				if !strings.Contains(out, c) {
+					t.Errorf("stdout lacks %q:\n%s", c, out)
+				}
+			}
+			if tc.code == 1 && !strings.Contains(errOut, "detailMessage") {
+				t.Errorf("stderr lacks the exception: %s", errOut)
+			}
+		})
+	}
+
+	// launch sent the NFVO's 10 parameters, networks resolved by name.
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if len(d.launched) == 0 {
+		t.Fatal("no launch recorded")
+	}
+	p := d.launched[0]
+	var cps []map[string]any
+	if err := json.Unmarshal(p[5], &cps); err != nil || len(cps) != 1 || cps[0]["virtual_link_reference_id"] != "net1" {
+		t.Fatalf("connection points %s", p[5])
+	}
+	if string(p[6]) != "[]" || string(p[8]) != "{}" || string(p[9]) != "[]" {
+		t.Fatalf("security groups %s, floating ips %s, keys %s", p[6], p[8], p[9])
+	}
+}
