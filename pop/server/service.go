@@ -1,0 +1,192 @@
+package server
+
+import (
+	"context"
+	"io"
+	"time"
+
+	"github.com/sirupsen/logrus"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	"github.com/openbaton-docker/obdocker/pop"
+	pb "github.com/openbaton-docker/obdocker/pop/proto"
+	"github.com/openbaton-docker/obdocker/pop/proto/wire"
+)
+
+// AcceptedKey is the response header LoadImage sends once the call is
+// authenticated and before it reads a chunk (see pop.proto).
+const AcceptedKey = "pop-accepted"
+
+// service adapts pop.Pop to the generated server interface: convert, call,
+// convert back, map the error once. The logic stays in the Pop.
+type service struct {
+	pb.UnimplementedPopServer
+	pop      pop.Pop
+	sessions *sessions
+	log      logrus.FieldLogger
+}
+
+func (s *service) Login(_ context.Context, c *pb.Credentials) (*pb.Token, error) {
+	tok, exp, err := s.sessions.login(c.GetUsername(), c.GetPassword())
+	if err != nil {
+		s.log.WithField("user", c.GetUsername()).Warn("login refused")
+		return nil, err
+	}
+	s.log.WithField("user", c.GetUsername()).Info("logged in")
+	return &pb.Token{Value: tok, Expires: timestamppb.New(exp)}, nil
+}
+
+func (s *service) Logout(ctx context.Context, _ *emptypb.Empty) (*emptypb.Empty, error) {
+	if sess, ok := sessionFrom(ctx); ok {
+		s.sessions.logout(sess)
+		s.log.WithField("user", sess.user).Info("logged out")
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (s *service) Info(ctx context.Context, _ *emptypb.Empty) (*pb.Infos, error) {
+	info, err := s.pop.Info(ctx)
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.InfoToPB(info, time.Now()), nil
+}
+
+func (s *service) Containers(ctx context.Context, f *pb.Filter) (*pb.ContainerList, error) {
+	cs, err := s.pop.Containers(ctx, wire.FilterFromPB(f))
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.ContainersToPB(cs), nil
+}
+
+func (s *service) Images(ctx context.Context, f *pb.Filter) (*pb.ImageList, error) {
+	is, err := s.pop.Images(ctx, wire.FilterFromPB(f))
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.ImagesToPB(is), nil
+}
+
+func (s *service) Networks(ctx context.Context, f *pb.Filter) (*pb.NetworkList, error) {
+	ns, err := s.pop.Networks(ctx, wire.FilterFromPB(f))
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.NetworksToPB(ns), nil
+}
+
+func (s *service) Flavours(ctx context.Context, f *pb.Filter) (*pb.FlavourList, error) {
+	fs, err := s.pop.Flavours(ctx, wire.FilterFromPB(f))
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.FlavoursToPB(fs), nil
+}
+
+func (s *service) Create(ctx context.Context, cfg *pb.ContainerConfig) (*pb.Container, error) {
+	c, err := s.pop.Create(ctx, wire.ContainerConfigFromPB(cfg))
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.ContainerToPB(c), nil
+}
+
+func (s *service) Metadata(ctx context.Context, md *pb.NewMetadata) (*pb.Container, error) {
+	c, err := s.pop.Metadata(ctx, wire.FilterFromPB(md.GetFilter()), md.GetEntries())
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.ContainerToPB(c), nil
+}
+
+func (s *service) Start(ctx context.Context, f *pb.Filter) (*pb.Container, error) {
+	c, err := s.pop.Start(ctx, wire.FilterFromPB(f))
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.ContainerToPB(c), nil
+}
+
+func (s *service) Stop(ctx context.Context, f *pb.Filter) (*pb.Container, error) {
+	c, err := s.pop.Stop(ctx, wire.FilterFromPB(f))
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.ContainerToPB(c), nil
+}
+
+func (s *service) Delete(ctx context.Context, f *pb.Filter) (*emptypb.Empty, error) {
+	if err := s.pop.Delete(ctx, wire.FilterFromPB(f)); err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (s *service) Logs(ctx context.Context, r *pb.LogsRequest) (*pb.LogsReply, error) {
+	text, err := s.pop.Logs(ctx, wire.FilterFromPB(r.GetFilter()), int(r.GetTail()))
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return &pb.LogsReply{Text: []byte(text)}, nil
+}
+
+func (s *service) CreateNetwork(ctx context.Context, cfg *pb.NetworkConfig) (*pb.Network, error) {
+	n, err := s.pop.CreateNetwork(ctx, wire.NetworkConfigFromPB(cfg))
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.NetworkToPB(n), nil
+}
+
+func (s *service) DeleteNetwork(ctx context.Context, f *pb.Filter) (*emptypb.Empty, error) {
+	if err := s.pop.DeleteNetwork(ctx, wire.FilterFromPB(f)); err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return &emptypb.Empty{}, nil
+}
+
+func (s *service) PullImage(ctx context.Context, r *pb.PullRequest) (*pb.Image, error) {
+	img, err := s.pop.PullImage(ctx, r.GetRef())
+	if err != nil {
+		return nil, wire.ToStatus(err)
+	}
+	return wire.ImageToPB(img), nil
+}
+
+func (s *service) LoadImage(stream pb.Pop_LoadImageServer) error {
+	// Tell the client the call is accepted before it sends any data, so an
+	// authentication failure never costs it part of its archive.
+	if err := stream.SendHeader(metadata.Pairs(AcceptedKey, "1")); err != nil {
+		return err
+	}
+	imgs, err := s.pop.LoadImage(stream.Context(), &chunkReader{stream: stream})
+	if err != nil {
+		return wire.ToStatus(err)
+	}
+	return stream.SendAndClose(wire.ImagesToPB(imgs))
+}
+
+// chunkReader reads the archive out of the stream's chunks.
+type chunkReader struct {
+	stream pb.Pop_LoadImageServer
+	buf    []byte
+}
+
+func (r *chunkReader) Read(p []byte) (int, error) {
+	for len(r.buf) == 0 {
+		msg, err := r.stream.Recv()
+		if err == io.EOF {
+			return 0, io.EOF
+		}
+		if err != nil {
+			return 0, pop.Wrap(pop.ErrUnavailable, err, "receive image archive")
+		}
+		r.buf = msg.GetData()
+	}
+	n := copy(p, r.buf)
+	r.buf = r.buf[n:]
+	return n, nil
+}
