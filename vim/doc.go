@@ -70,8 +70,8 @@
 // ignored. A launch whose start fails answers an exception carrying the
 // partial Server (the container stays, FAILED, for the NFVO to delete). A
 // repeated launch of a hostname answers the existing container (starting
-// it if it is only CREATED and the launch is not deferred), never a second
-// one. launchInstance creates only.
+// it if it is CREATED or FAILED and the launch is not deferred), never a
+// second one. launchInstance creates only.
 //
 // Status mapping: RUNNING→ACTIVE, CREATED→BUILD, STOPPING/EXITED→SHUTOFF,
 // FAILED→ERROR; extendedStatus is the Pop state (and its reason).

@@ -123,6 +123,13 @@ func TestRealDocker(t *testing.T) {
 		t.Fatalf("repeat: %s %v", again, err)
 	}
 
+	// Rebuild: same name and IP, running again.
+	rb := checkServer(t, do("rebuildServer", extID, testenv.BusyboxImage))
+	if rb["status"] != StatusActive || fmt.Sprint(rb["ips"].(map[string]any)[vl]) != "[10.204.242.10]" || rb["hostName"] != host {
+		t.Fatalf("rebuild: %v", rb)
+	}
+	extID = rb["extId"].(string)
+
 	var servers []Server
 	if err := json.Unmarshal(do("listServer"), &servers); err != nil || !slices.ContainsFunc(servers, func(s Server) bool { return s.ExtID == extID }) {
 		t.Fatalf("listServer: %v %v", servers, err)

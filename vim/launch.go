@@ -184,7 +184,10 @@ func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, e
 		return Server{}, err
 	}
 
-	if !deferred && c.State == pop.StateCreated {
+	// Start what a launch should have started: a container left CREATED (a
+	// crash between create and start) or FAILED (a start that failed, now
+	// retried). An EXITED one is answered as it is: it ran.
+	if !deferred && (c.State == pop.StateCreated || c.State == pop.StateFailed) {
 		sc, err := t.pop.Start(ctx, pop.ByID(c.ID))
 		if err != nil {
 			return Server{}, d.withPartial(ctx, t, c.ID, vlr, fmt.Errorf("start: %w", err))

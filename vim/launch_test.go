@@ -214,6 +214,16 @@ func TestLaunchStartFailureCarriesServer(t *testing.T) {
 	if _, ok := m["ips"].(map[string]any)["data"]; !ok {
 		t.Errorf("ips not keyed by virtual link: %s", b)
 	}
+
+	// The NFVO (or an operator) retries: the same container is started again.
+	delete(fp.startErr, "broken")
+	ans, err := launch10(t, d, "broken", busyboxID, []VNFDConnectionPoint{cp("data", privateID, 0)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := checkServer(t, ans); m["status"] != StatusActive || m["extId"] != se.Server.(*Server).ExtID || fp.creates != 1 {
+		t.Errorf("retry: %s (creates %d)", ans, fp.creates)
+	}
 }
 
 func TestLaunchErrors(t *testing.T) {
