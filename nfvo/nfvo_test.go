@@ -1,0 +1,187 @@
+package nfvo
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/sirupsen/logrus"
+
+	"github.com/openbaton-docker/obdocker/amqpx"
+	"github.com/openbaton-docker/obdocker/internal/testenv"
+)
+
+func TestEncodeRequestIsGsonShaped(t *testing.T) {
+	got, err := EncodeRequest("launchInstanceAndWait", json.RawMessage(`{"type":"docker"}`), "h", nil, []string{}, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+  "methodName": "launchInstanceAndWait",
+  "parameters": [
+    {
+      "type": "docker"
+    },
+    "h",
+    null,
+    [],
+    {}
+  ]
+}`
+	if string(got) != want {
+		t.Fatalf("got\n%s\nwant\n%s", got, want)
+	}
+	if _, err := EncodeRequest("x", json.RawMessage(`{`)); err == nil {
+		t.Fatal("invalid raw parameter accepted")
+	}
+}
+
+func TestDecodeAnswer(t *testing.T) {
+	tests := []struct {
+		doc    string
+		body   string
+		answer string
+		detail string
+		server bool
+		err    error
+	}{
+		{doc: "answer", body: `{"answer": [1]}`, answer: `[1]`},
+		{doc: "false answer", body: `{"answer":false}`, answer: `false`},
+		{doc: "exception", body: `{"exception":{"detailMessage":"boom"}}`, detail: "boom"},
+		{doc: "exception with server", body: `{"exception":{"detailMessage":"boom","server":{"name":"s"}}}`, detail: "boom", server: true},
+		{doc: "missing answer", body: `{}`, err: ErrNullAnswer},
+		{doc: "null answer", body: `{"answer":null}`, err: ErrNullAnswer},
+	}
+	for _, tc := range tests {
+		t.Run(tc.doc, func(t *testing.T) {
+			ans, err := DecodeAnswer([]byte(tc.body))
+			switch {
+			case tc.err != nil:
+				if !errors.Is(err, tc.err) {
+					t.Fatalf("got %v, want %v", err, tc.err)
+				}
+			case tc.detail != "":
+				var e *Exception
+				if !errors.As(err, &e) || e.DetailMessage != tc.detail || (e.Server != nil) != tc.server {
+					t.Fatalf("got %v", err)
+				}
+			default:
+				if err != nil || string(ans) != tc.answer {
+					t.Fatalf("got %s, %v", ans, err)
+				}
+			}
+		})
+	}
+	for _, bad := range []string{`[]`, `nope`, `{"exception":"text"}`} {
+		if _, err := DecodeAnswer([]byte(bad)); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+}
+
+func TestDecodeManagerMessageLenient(t *testing.T) {
+	for _, body := range []string{
+		`{"type":"vim-drivers.docker.x","action":"register"}`,
+		`{'type':'vim-drivers.docker.x','action':'register'}`, // the Java SDK
+	} {
+		m, err := decodeManagerMessage([]byte(body))
+		if err != nil || m.Type != "vim-drivers.docker.x" || m.Action != "register" {
+			t.Fatalf("%s: %+v, %v", body, m, err)
+		}
+	}
+}
+
+func TestPluginPrefixForVIMType(t *testing.T) {
+	for in, want := range map[string]string{"docker": "vim-drivers.docker.", "docker.foo": "vim-drivers.docker.foo"} {
+		if got := PluginPrefixForVIMType(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestRegistrationProtocol plays a plugin by hand, byte for byte as the
+// spec describes it, against the stand-in.
+func TestRegistrationProtocol(t *testing.T) {
+	testenv.RabbitMQ(t)
+	name := testenv.Name(t)
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	n, err := Start(t.Context(), Options{
+		AMQPURL: testenv.AMQPURL(), ManagementURL: testenv.ManagementURL(),
+		ManagerUser: "mgr-" + name, ManagerQueue: DefaultManagerQueue + "-" + name, Logger: l,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+
+	perms, err := n.Management().UserPermissions(ctx, "mgr-"+name)
+	if err != nil || perms != BootstrapPermissions(n.ManagerQueue()) {
+		t.Fatalf("bootstrap permissions %+v, %v", perms, err)
+	}
+	if !strings.Contains(perms.Write, "nfvo.manager.handling") || perms.Configure != `^amq\.gen.*|amq\.default$` {
+		t.Fatalf("bootstrap permissions differ from the NFVO's: %+v", perms)
+	}
+
+	// Register as the bootstrap user, the Java way: openbaton-exchange.
+	cl, err := amqpx.NewClient(ctx, amqpx.ClientConfig{Dial: amqpx.DialConfig{
+		URL: "amqp://mgr-" + name + ":openbaton@127.0.0.1:5672/", Name: name,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if !strings.HasPrefix(cl.ReplyQueue(), "amq.gen-") {
+		t.Fatalf("reply queue %q is not server-named", cl.ReplyQueue())
+	}
+	id := "vim-drivers.docker." + name
+	d, err := cl.Call(ctx, Exchange, n.ManagerQueue(), amqp.Publishing{
+		ContentType: "text/plain", Body: []byte(`{'type':'` + id + `','action':'register'}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mc managerCredentials
+	if err := json.Unmarshal(d.Body, &mc); err != nil || mc.RabbitUsername != id || len(mc.RabbitPassword) != 16 || mc.ID == "" {
+		t.Fatalf("credentials %s, %v", d.Body, err)
+	}
+	if d.ContentType != "text/plain" {
+		t.Errorf("content type %q", d.ContentType)
+	}
+	// Registering again returns the same credentials.
+	d2, err := cl.Call(ctx, Exchange, n.ManagerQueue(), amqp.Publishing{
+		ContentType: "text/plain", Body: []byte(`{"type":"` + id + `","action":"register"}`),
+	})
+	var mc2 managerCredentials
+	if err != nil || json.Unmarshal(d2.Body, &mc2) != nil || mc2.RabbitPassword != mc.RabbitPassword {
+		t.Fatalf("second registration %s, %v", d2.Body, err)
+	}
+	if p, err := n.Management().UserPermissions(ctx, id); err != nil || p != PluginPermissions(id) {
+		t.Fatalf("plugin permissions %+v, %v", p, err)
+	}
+
+	// A wrong password does not unregister; the right one does.
+	bad := `{"type":"` + id + `","action":"unregister","username":"` + id + `","password":"wrong"}`
+	good := `{"type":"` + id + `","action":"unregister","username":"` + id + `","password":"` + mc.RabbitPassword + `"}`
+	for _, b := range []string{bad, good} {
+		if err := cl.Publish(ctx, Exchange, n.ManagerQueue(), amqp.Publishing{ContentType: "text/plain", Body: []byte(b)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := n.WaitUnregistered(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if n.Unregistrations(id) != 1 {
+		t.Fatalf("unregistrations %d", n.Unregistrations(id))
+	}
+	if ok, err := n.Management().UserExists(ctx, id); err != nil || ok {
+		t.Fatalf("plugin user still there: %v %v", ok, err)
+	}
+}
