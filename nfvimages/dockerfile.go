@@ -106,6 +106,9 @@ func Parse(r io.Reader) (*Dockerfile, error) {
 			break
 		}
 		name := strings.ToLower(m[1])
+		if name != "escape" && name != "syntax" && name != "check" {
+			break // an unknown directive is a comment, and comments end the directives
+		}
 		if seen[name] {
 			return nil, &ParseError{Line: i + 1, Msg: fmt.Sprintf("parser directive %s given twice", name)}
 		}
