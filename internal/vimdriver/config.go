@@ -30,7 +30,9 @@ type DriverConfig struct {
 	PopName string `envconfig:"POP_NAME"`
 	// NetworkPool gives /24s to createNetwork calls without a cidr.
 	NetworkPool string `envconfig:"NETWORK_POOL" default:"10.90.0.0/16"`
-	// DefaultSubnet is the subnet of each Pop's default network "private".
+	// DefaultNetwork is each Pop's default network, created if missing.
+	DefaultNetwork string `envconfig:"DEFAULT_NETWORK" default:"private"`
+	// DefaultSubnet is the subnet of each Pop's default network.
 	DefaultSubnet string `envconfig:"DEFAULT_SUBNET" default:"172.16.0.0/16"`
 	// KeepStopped keeps Docker containers after stop (for post-mortems).
 	KeepStopped bool `envconfig:"KEEP_STOPPED" default:"false"`

@@ -105,6 +105,7 @@ func startRig(t *testing.T, subnet, pool string) *rig {
 		"OBDOCKER_MANAGER_QUEUE="+n.ManagerQueue(),
 		"OBDOCKER_STATE_DIR="+t.TempDir(),
 		"OBDOCKER_POP_NAME="+r.popName,
+		"OBDOCKER_DEFAULT_NETWORK=private-"+u,
 		"OBDOCKER_DEFAULT_SUBNET="+subnet,
 		"OBDOCKER_NETWORK_POOL="+pool,
 		"OBDOCKER_DOCKER_HOST="+testenv.DockerHost(),
@@ -345,5 +346,92 @@ func TestEndToEndNFVOSequence(t *testing.T) {
 	// keeps it) may remain: no container, no VNF network.
 	if c, n := r.ours(); c != 0 || n != 1 {
 		t.Fatalf("left with our labels: %d containers, %d networks (want 0 and the default network)", c, n)
+	}
+}
+
+// TestEndToEndManyPops: one plugin, two VIM instances on two Docker engines,
+// deploying and deleting concurrently. Each container lands on its own
+// engine and neither Pop touches the other's objects.
+func TestEndToEndManyPops(t *testing.T) {
+	raw2 := testenv.SecondDocker(t)
+	r := startRig(t, "10.201.251.0/24", "10.201.240.0/21")
+	t.Cleanup(func() {
+		ctx := context.Background()
+		f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.popName))
+		cs, _ := raw2.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+		for _, c := range cs {
+			raw2.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+		}
+		ns, _ := raw2.NetworkList(ctx, network.ListOptions{Filters: f})
+		for _, n := range ns {
+			raw2.NetworkRemove(ctx, n.ID)
+		}
+	})
+	vims := []jsonMap{
+		{"name": "vim1-" + r.popName, "authUrl": testenv.DockerHost(), "type": "docker", "id": "v1-" + r.popName, "location": jsonMap{"name": "a"}},
+		{"name": "vim2-" + r.popName, "authUrl": testenv.SecondDockerHost, "type": "docker.second", "id": "v2-" + r.popName, "location": jsonMap{"name": "b"}},
+	}
+	raws := []*client.Client{r.raw, raw2}
+	var wg sync.WaitGroup
+	for i, vim := range vims {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			ref := decode(t, r.call("refresh", vim))
+			var imageExt string
+			for _, im := range ref["images"].([]any) {
+				for _, tag := range im.(jsonMap)["tags"].([]any) {
+					if tag == testenv.BusyboxImage {
+						imageExt = im.(jsonMap)["extId"].(string)
+					}
+				}
+			}
+			if imageExt == "" {
+				t.Errorf("vim %d: no test image", i)
+				return
+			}
+			vl := fmt.Sprintf("vl%d-%s", i, r.popName)
+			n := decode(t, r.call("createNetwork", vim, jsonMap{"name": vl}))
+			var servers []jsonMap
+			for j := range 3 {
+				name := fmt.Sprintf("s%d%d-%s", i, j, r.popName)
+				s := decode(t, r.call("launchInstanceAndWait", vim, name, imageExt, "", "",
+					[]any{jsonMap{"virtual_link_reference": vl, "virtual_link_reference_id": n["extId"], "interfaceId": 0}},
+					[]any{}, fmt.Sprintf("export ENGINE=%d\n", i), jsonMap{}, []any{}))
+				if s["status"] != "ACTIVE" {
+					t.Errorf("%s: %v", name, s)
+					return
+				}
+				servers = append(servers, s)
+				// On its own engine, not on the other.
+				if ins, err := raws[i].ContainerInspect(t.Context(), name); err != nil || !slices.Contains(ins.Config.Env, fmt.Sprintf("ENGINE=%d", i)) {
+					t.Errorf("%s not on engine %d: %v", name, i+1, err)
+				}
+				if _, err := raws[1-i].ContainerInspect(t.Context(), name); err == nil {
+					t.Errorf("%s also on engine %d", name, 2-i)
+				}
+			}
+			var listed []jsonMap
+			json.Unmarshal(r.call("listServer", vim), &listed)
+			if len(listed) != 3 {
+				t.Errorf("vim %d lists %d servers, want its own 3", i, len(listed))
+			}
+			for _, s := range servers {
+				r.call("deleteServerByIdAndWait", vim, s["extId"])
+			}
+			var ok bool
+			json.Unmarshal(r.call("deleteNetwork", vim, n["extId"]), &ok)
+			if !ok {
+				t.Errorf("vim %d: deleteNetwork not true", i)
+			}
+		}()
+	}
+	wg.Wait()
+	for i, raw := range raws {
+		f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.popName))
+		cs, _ := raw.ContainerList(t.Context(), container.ListOptions{All: true, Filters: f})
+		if len(cs) != 0 {
+			t.Errorf("engine %d: %d containers left", i+1, len(cs))
+		}
 	}
 }

@@ -93,12 +93,13 @@ func (f *factory) openDocker(ctx context.Context, key vim.EndpointKey) (pop.Pop,
 		return nil, err
 	}
 	core, err := pop.Open(ctx, pop.Config{
-		PopName:       popName(f.cfg),
-		StorePath:     f.storePath(key.URL),
-		DefaultSubnet: f.cfg.Driver.DefaultSubnet,
-		NetworkPool:   f.cfg.Driver.NetworkPool,
-		KeepStopped:   f.cfg.Driver.KeepStopped,
-		Logger:        f.log.WithField("endpoint", key.URL),
+		PopName:        popName(f.cfg),
+		StorePath:      f.storePath(key.URL),
+		DefaultNetwork: f.cfg.Driver.DefaultNetwork,
+		DefaultSubnet:  f.cfg.Driver.DefaultSubnet,
+		NetworkPool:    f.cfg.Driver.NetworkPool,
+		KeepStopped:    f.cfg.Driver.KeepStopped,
+		Logger:         f.log.WithField("endpoint", key.URL),
 	}, b)
 	if err != nil {
 		b.Close()
