@@ -185,14 +185,18 @@ func (s *Server) Run(ctx context.Context) error {
 	s.mu.Unlock()
 
 	// A supervisor that stops on its own (access refused) stops the server.
-	var fatalOnce sync.Once
+	var fatalMu sync.Mutex
 	var fatal error
 	for _, sp := range append(append([]*Supervisor{}, sups...), pub) {
 		go func() {
 			select {
 			case <-sp.Done():
 				if err := sp.Err(); err != nil && !errors.Is(err, ErrClosed) {
-					fatalOnce.Do(func() { fatal = err })
+					fatalMu.Lock()
+					if fatal == nil {
+						fatal = err
+					}
+					fatalMu.Unlock()
 					stop()
 				}
 			case <-connCtx.Done():
@@ -237,6 +241,8 @@ func (s *Server) Run(ctx context.Context) error {
 	}
 	_ = pub.Close()
 	s.log.Info("rpc server stopped")
+	fatalMu.Lock()
+	defer fatalMu.Unlock()
 	if fatal != nil {
 		return fmt.Errorf("rpc server on %s: %w", s.cfg.Queue, fatal)
 	}

@@ -84,6 +84,17 @@ func bindFlags(fs *flag.FlagSet, cfg *Config) {
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", cfg.DrainTimeout, "let in-flight calls finish at shutdown (OBDOCKER_DRAIN_TIMEOUT)")
 }
 
+// String renders the configuration for logs, without the password.
+func (c Config) String() string {
+	pw := ""
+	if c.BrokerPassword != "" {
+		pw = "xxxxx"
+	}
+	return fmt.Sprintf("broker=%s:%d vhost=%s user=%s password=%s plugin=%s workers=%d connections=%d log=%s/%s manager_queue=%s register_timeout=%s drain_timeout=%s",
+		c.BrokerHost, c.BrokerPort, c.BrokerVhost, c.BrokerUser, pw, c.ID(), c.Workers, c.Connections,
+		c.LogLevel, c.LogFormat, c.ManagerQueue, c.RegisterTimeout, c.DrainTimeout)
+}
+
 // DefaultConfig is the configuration with every default and no
 // environment.
 func DefaultConfig() Config {

@@ -1,6 +1,7 @@
 package plugin_test
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -94,6 +95,16 @@ func TestConfigURL(t *testing.T) {
 		}
 		if u.Vhost != tc.want || u.Username != "vim-drivers.docker.x" || u.Password != "p@ss:w/rd" || u.Host != "localhost" || u.Port != 5672 {
 			t.Fatalf("vhost %q: parsed %+v", tc.vhost, u)
+		}
+	}
+}
+
+func TestConfigStringHidesPassword(t *testing.T) {
+	cfg := plugin.DefaultConfig()
+	cfg.BrokerPassword = "hunter2"
+	for _, s := range []string{cfg.String(), fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg)} {
+		if strings.Contains(s, "hunter2") {
+			t.Fatalf("password in %q", s)
 		}
 	}
 }

@@ -139,6 +139,7 @@ func callCtx(t *testing.T) context.Context {
 }
 
 func TestRegistersAndServesUnderNFVOPermissions(t *testing.T) {
+	t.Parallel()
 	n := startNFVO(t)
 	d := &fakeDriver{}
 	cfg := pluginConfig(t, n)
@@ -252,6 +253,7 @@ func TestRegistersAndServesUnderNFVOPermissions(t *testing.T) {
 }
 
 func TestMalformedBodiesGetExceptionsAndServingGoesOn(t *testing.T) {
+	t.Parallel()
 	n := startNFVO(t)
 	cfg := pluginConfig(t, n)
 	cfg.Workers, cfg.Connections = 2, 1
@@ -306,6 +308,7 @@ func TestMalformedBodiesGetExceptionsAndServingGoesOn(t *testing.T) {
 }
 
 func TestTenSlowCallsRunInParallel(t *testing.T) {
+	t.Parallel()
 	n := startNFVO(t)
 	d := &fakeDriver{release: make(chan struct{})}
 	cfg := pluginConfig(t, n)
@@ -415,6 +418,7 @@ func stream(t *testing.T, n *nfvo.NFVO, id string, parallel, minCalls int, disru
 }
 
 func TestForceClosedConnectionsComeBack(t *testing.T) {
+	t.Parallel()
 	n := startNFVO(t)
 	d := &fakeDriver{}
 	cfg := pluginConfig(t, n)
@@ -459,6 +463,7 @@ func TestForceClosedConnectionsComeBack(t *testing.T) {
 }
 
 func TestShutdownDrainsAndUnregisters(t *testing.T) {
+	t.Parallel()
 	n := startNFVO(t)
 	d := &fakeDriver{release: make(chan struct{})}
 	cfg := pluginConfig(t, n)
@@ -509,6 +514,7 @@ func TestShutdownDrainsAndUnregisters(t *testing.T) {
 }
 
 func TestReregistersWhenCredentialsAreRefused(t *testing.T) {
+	t.Parallel()
 	n := startNFVO(t)
 	cfg := pluginConfig(t, n)
 	cfg.Workers, cfg.Connections = 2, 1
@@ -547,6 +553,7 @@ func TestReregistersWhenCredentialsAreRefused(t *testing.T) {
 }
 
 func TestWaitsForTheNFVO(t *testing.T) {
+	t.Parallel()
 	testenv.RabbitMQ(t)
 	name := testenv.Name(t)
 	queue := nfvo.DefaultManagerQueue + "-" + name
