@@ -183,3 +183,69 @@ func TestVimctl(t *testing.T) {
 		t.Fatalf("security groups %s, floating ips %s, keys %s", p[6], p[8], p[9])
 	}
 }
+
+func TestVimctlNFVOAnswersRegistrations(t *testing.T) {
+	testenv.RabbitMQ(t)
+	name := testenv.Name(t)
+	queue := nfvo.DefaultManagerQueue + "-" + name
+	ctx, cancel := context.WithCancel(t.Context())
+	var out, errb syncBuffer
+	done := make(chan int, 1)
+	go func() {
+		done <- cli.Run(ctx, []string{"nfvo", "--manager-user", "mgr-" + name, "--manager-queue", queue, "--keep-users=false"}, &out, &errb)
+	}()
+	defer func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("vimctl nfvo exited %d: %s", code, errb.String())
+		}
+	}()
+
+	cfg := plugin.DefaultConfig()
+	cfg.BrokerHost = "127.0.0.1"
+	cfg.BrokerUser = "mgr-" + name
+	cfg.ManagerQueue = queue
+	cfg.PluginName = name
+	cfg.Workers, cfg.Connections = 1, 1
+	p, err := plugin.New(cfg, &driver{}, quiet())
+	if err != nil {
+		t.Fatal(err)
+	}
+	pctx, pcancel := context.WithCancel(context.Background())
+	pdone := make(chan error, 1)
+	go func() { pdone <- p.Run(pctx) }()
+	defer func() {
+		pcancel()
+		<-pdone
+		mg := nfvo.NewManagement(testenv.ManagementURL(), "admin", "openbaton", "/")
+		_ = mg.DeleteQueue(context.Background(), cfg.ID())
+	}()
+	end := time.Now().Add(30 * time.Second)
+	for s := p.Server(); s == nil || s.Consuming() != 1; s = p.Server() {
+		if time.Now().After(end) {
+			t.Fatalf("plugin not registered through vimctl nfvo: %s", errb.String())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(errb.String(), "plugin registered") {
+		t.Errorf("registration not logged: %s", errb.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the command's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
