@@ -145,7 +145,12 @@ func (c *Core) createNetwork(ctx context.Context, cfg NetworkConfig) (Network, e
 	case "", "bridge":
 		cfg.Driver = "bridge"
 	case "overlay":
-		if !c.engine.SwarmManager {
+		// Asked now, not at Open: the host may have joined a swarm since.
+		eng, err := c.b.Ping(ctx)
+		if err != nil {
+			return Network{}, Wrap(ErrUnavailable, err, "docker engine")
+		}
+		if !eng.SwarmManager {
 			return Network{}, Errorf(ErrInvalidArgument, "network %q: driver overlay needs a Docker Swarm manager (docker swarm init)", cfg.Name)
 		}
 	default:

@@ -435,3 +435,69 @@ func TestEndToEndManyPops(t *testing.T) {
 		}
 	}
 }
+
+// TestDisruptiveEndToEndOverlay makes the engine a single-node swarm
+// manager, creates an overlay network through createNetwork (VLD metadata
+// driver: overlay) and launches on it, then leaves the swarm.
+func TestDisruptiveEndToEndOverlay(t *testing.T) {
+	testenv.Disruptive(t)
+	testenv.Docker(t)
+	if out, err := exec.Command("docker", "swarm", "init", "--advertise-addr", "127.0.0.1").CombinedOutput(); err != nil {
+		t.Fatalf("swarm init: %v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		if out, err := exec.Command("docker", "swarm", "leave", "--force").CombinedOutput(); err != nil {
+			t.Errorf("swarm leave: %v: %s", err, out)
+		}
+	})
+	r := startRig(t, "10.201.252.0/24", "10.201.236.0/22")
+	vim := jsonMap{"name": "vim-" + r.popName, "authUrl": "", "type": "docker", "id": "v-" + r.popName}
+	ref := decode(t, r.call("refresh", vim))
+	var imageExt string
+	for _, im := range ref["images"].([]any) {
+		for _, tag := range im.(jsonMap)["tags"].([]any) {
+			if tag == testenv.BusyboxImage {
+				imageExt = im.(jsonMap)["extId"].(string)
+			}
+		}
+	}
+	vl := "ov-" + r.popName
+	n := decode(t, r.call("createNetwork", vim, jsonMap{"name": vl, "subnet": "10.201.238.0/24", "metadata": jsonMap{"driver": "overlay"}}))
+	if n["driver"] != "overlay" {
+		t.Fatalf("network answer: %v", n)
+	}
+	ni, err := r.raw.NetworkInspect(t.Context(), n["extId"].(string), network.InspectOptions{})
+	if err != nil || ni.Driver != "overlay" || !ni.Attachable {
+		t.Fatalf("docker network: driver %q attachable %v err %v", ni.Driver, ni.Attachable, err)
+	}
+	cp := func(fixed string) []any {
+		m := jsonMap{"virtual_link_reference": vl, "virtual_link_reference_id": n["extId"], "interfaceId": 0}
+		if fixed != "" {
+			m["fixedIp"] = fixed
+		}
+		return []any{m}
+	}
+	a := decode(t, r.call("launchInstanceAndWait", vim, "ova-"+r.popName, imageExt, "", "", cp("10.201.238.50"), []any{}, "", jsonMap{}, []any{}))
+	b := decode(t, r.call("launchInstanceAndWait", vim, "ovb-"+r.popName, imageExt, "", "", cp(""), []any{}, "", jsonMap{}, []any{}))
+	for _, s := range []jsonMap{a, b} {
+		ins, err := r.raw.ContainerInspect(t.Context(), s["hostName"].(string))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := ins.NetworkSettings.Networks[vl]
+		want := s["ips"].(jsonMap)[vl].([]any)[0]
+		if got == nil || got.IPAddress != want {
+			t.Errorf("%s: Docker has %+v, the answer says %v", s["hostName"], got, want)
+		}
+	}
+	if a["ips"].(jsonMap)[vl].([]any)[0] != "10.201.238.50" {
+		t.Errorf("fixed IP not honoured: %v", a["ips"])
+	}
+	r.call("deleteServerByIdAndWait", vim, a["extId"])
+	r.call("deleteServerByIdAndWait", vim, b["extId"])
+	var ok bool
+	json.Unmarshal(r.call("deleteNetwork", vim, n["extId"]), &ok)
+	if !ok {
+		t.Fatal("deleteNetwork not true")
+	}
+}
