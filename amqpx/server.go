@@ -297,6 +297,8 @@ func (w *worker) consume(stopCtx, handlerCtx context.Context, conn *amqp.Connect
 		return false, fmt.Errorf("open channel: %w", err)
 	}
 	defer ch.Close()
+	// Buffered and fresh per channel: amqp091 sends once and never waits.
+	chClosed := ch.NotifyClose(make(chan *amqp.Error, 1))
 	if err := ch.Qos(1, 0, false); err != nil {
 		return false, fmt.Errorf("qos: %w", err)
 	}
@@ -338,6 +340,13 @@ func (w *worker) consume(stopCtx, handlerCtx context.Context, conn *amqp.Connect
 	}
 	if stopCtx.Err() != nil {
 		return true, nil
+	}
+	select {
+	case aerr := <-chClosed:
+		if aerr != nil {
+			return true, fmt.Errorf("channel closed: %w", aerr)
+		}
+	default:
 	}
 	return true, errors.New("delivery channel closed")
 }
