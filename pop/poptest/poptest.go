@@ -144,7 +144,7 @@ func create(t *testing.T, p pop.Pop, cfg pop.ContainerConfig) pop.Container {
 
 func netOf(t *testing.T, p pop.Pop, ref string) (pop.Network, netip.Prefix) {
 	t.Helper()
-	ns := get(p.Networks(ctxFor(t, 10*time.Second), pop.ByName(ref))).ok(t, "networks " + ref)
+	ns := get(p.Networks(ctxFor(t, 10*time.Second), pop.ByName(ref))).ok(t, "networks "+ref)
 	if len(ns) != 1 {
 		t.Fatalf("networks %s: %d results", ref, len(ns))
 	}
