@@ -145,7 +145,8 @@ func (f *fakePop) Images(ctx context.Context, fl pop.Filter) ([]pop.Image, error
 		return append([]pop.Image(nil), f.images...), nil
 	}
 	for _, img := range f.images {
-		if fl.ID != "" && img.ID == fl.ID || fl.ID == "" && contains(img.Tags, fl.Name) {
+		// Like the core (Docker's inspect): a name may also be an ID.
+		if fl.ID != "" && img.ID == fl.ID || fl.ID == "" && (contains(img.Tags, fl.Name) || img.ID == fl.Name) {
 			return []pop.Image{img}, nil
 		}
 	}

@@ -188,7 +188,7 @@ func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, e
 	// crash between create and start) or FAILED (a start that failed, now
 	// retried). An EXITED one is answered as it is: it ran.
 	if !deferred && (c.State == pop.StateCreated || c.State == pop.StateFailed) {
-		sc, err := t.pop.Start(ctx, pop.ByID(c.ID))
+		sc, err := startChecked(ctx, t.pop, pop.ByID(c.ID))
 		if err != nil {
 			return Server{}, d.withPartial(ctx, t, c.ID, vlr, fmt.Errorf("start: %w", err))
 		}

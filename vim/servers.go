@@ -132,7 +132,7 @@ func (d *Driver) startServer(ctx context.Context, p plugin.Params) (any, error) 
 	if err != nil {
 		return nil, fmt.Errorf("startServer: %w", err)
 	}
-	c, err := withContainer(id, func(f pop.Filter) (pop.Container, error) { return t.pop.Start(ctx, f) })
+	c, err := withContainer(id, func(f pop.Filter) (pop.Container, error) { return startChecked(ctx, t.pop, f) })
 	if err != nil {
 		return nil, d.withPartial(ctx, t, id, nil, fmt.Errorf("startServer %s: %w", id, err))
 	}
@@ -248,7 +248,7 @@ func (d *Driver) rebuildServer(ctx context.Context, p plugin.Params) (any, error
 		return nil, fmt.Errorf("rebuildServer %s: old container deleted, recreate from %s failed: %w", c.Name, imageRef, err)
 	}
 	if start {
-		sc, err := t.pop.Start(ctx, pop.ByID(nc.ID))
+		sc, err := startChecked(ctx, t.pop, pop.ByID(nc.ID))
 		if err != nil {
 			return nil, d.withPartial(ctx, t, nc.ID, nil, fmt.Errorf("rebuildServer %s: start: %w", c.Name, err))
 		}

@@ -1,0 +1,49 @@
+package vim
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/openbaton-docker/obdocker/nfvimages"
+	"github.com/openbaton-docker/obdocker/pop"
+)
+
+// TestRequiredEnvCheckedBeforeStart: an image that declares required
+// variables is not started without them, at launch and at startServer,
+// and the exception names every missing variable.
+func TestRequiredEnvCheckedBeforeStart(t *testing.T) {
+	d, fp := newTestDriver(t, Config{})
+	fp.mu.Lock()
+	fp.images[0].Labels = map[string]string{nfvimages.LabelRequired: "SERVER_IP SERVER_PORT", nfvimages.LabelOptional: ""}
+	fp.mu.Unlock()
+
+	_, err := launch10(t, d, "needy", busyboxID, []VNFDConnectionPoint{cp("private", "", 0)}, "export SERVER_PORT=7\n")
+	if err == nil || !strings.Contains(err.Error(), "SERVER_IP") || strings.Contains(err.Error(), "SERVER_PORT") {
+		t.Fatalf("launch without SERVER_IP: %v", err)
+	}
+	if fp.starts != 0 {
+		t.Fatalf("a container was started")
+	}
+	// Deferred: created; startServer refuses until metadata supplies it.
+	ans, err := launch10(t, d, "needy2", busyboxID, []VNFDConnectionPoint{cp("private", "", 0)}, "#obdocker:start=deferred\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srv map[string]any
+	json.Unmarshal(ans, &srv)
+	id := srv["extId"].(string)
+	err = callErr(t, d, "startServer", id)
+	if err == nil || !strings.Contains(err.Error(), "SERVER_IP") || !strings.Contains(err.Error(), "SERVER_PORT") {
+		t.Fatalf("startServer without both: %v", err)
+	}
+	if fp.starts != 0 {
+		t.Fatalf("a container was started")
+	}
+	mustCall(t, d, "setMetadata", id, map[string]string{"SERVER_IP": "10.0.0.1", "SERVER_PORT": "7"})
+	mustCall(t, d, "startServer", id)
+	cs, _ := fp.Containers(t.Context(), pop.ByID(id))
+	if cs[0].State != pop.StateRunning {
+		t.Fatalf("state %s", cs[0].State)
+	}
+}
