@@ -24,9 +24,9 @@ type Credentials struct {
 // patient, since an NFVO can take minutes to start.
 var registerBackoff = amqpx.Backoff{Initial: time.Second, Max: 15 * time.Second}
 
-// register obtains credentials, retrying until ctx is done. The first
-// failure is logged at info level (the NFVO is usually just not up yet),
-// later ones at debug.
+// register obtains credentials, retrying until ctx is done. Failures are
+// logged at info level now and then (the NFVO is usually just not up
+// yet), the others at debug.
 func (p *Plugin) register(ctx context.Context) (Credentials, error) {
 	for attempt := 0; ; attempt++ {
 		creds, err := p.registerOnce(ctx)
@@ -38,7 +38,8 @@ func (p *Plugin) register(ctx context.Context) (Credentials, error) {
 			return Credentials{}, ctx.Err()
 		}
 		l := p.log.WithError(err).WithField("attempt", attempt+1)
-		if attempt == 0 {
+		// Info on the first failure and then every tenth: visible, not noisy.
+		if attempt%10 == 0 {
 			l.Info("waiting for the NFVO to answer the registration; retrying with backoff")
 		} else {
 			l.Debug("registration attempt failed")
