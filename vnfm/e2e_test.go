@@ -1,0 +1,320 @@
+package vnfm_test
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/filters"
+	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/client"
+	"github.com/google/uuid"
+
+	"github.com/openbaton-docker/obdocker/internal/testenv"
+	"github.com/openbaton-docker/obdocker/nfvo/orchestrator"
+	"github.com/openbaton-docker/obdocker/nfvo/orchestrator/rig"
+	"github.com/openbaton-docker/obdocker/pop/docker"
+)
+
+// The tests use 10.206.0.0/16 only: each rig a random /24 for the Pop's
+// default network and a /20 pool.
+
+var (
+	buildOnce          sync.Once
+	driverBin, vnfmBin string
+	buildErr           error
+)
+
+func binaries(t *testing.T) (string, string) {
+	t.Helper()
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "obdocker-vnfm-e2e-")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		driverBin, vnfmBin = filepath.Join(dir, "docker-vim-driver"), filepath.Join(dir, "docker-vnfm")
+		for bin, pkg := range map[string]string{driverBin: "./cmd/docker-vim-driver", vnfmBin: "./cmd/docker-vnfm"} {
+			cmd := exec.Command("go", "build", "-race", "-o", bin, pkg)
+			cmd.Dir = repoRoot()
+			if out, err := cmd.CombinedOutput(); err != nil {
+				buildErr = fmt.Errorf("go build %s: %v\n%s", pkg, err, out)
+				return
+			}
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
+	}
+	return driverBin, vnfmBin
+}
+
+func repoRoot() string {
+	_, f, _, _ := runtime.Caller(0)
+	return filepath.Dir(filepath.Dir(f))
+}
+
+func checkImages(t *testing.T, raw *client.Client) {
+	t.Helper()
+	for _, img := range []string{"obdocker/echo-server:latest", "obdocker/echo-client:latest"} {
+		if _, err := raw.ImageInspect(t.Context(), img); err != nil {
+			if testenv.CI() {
+				t.Fatalf("image %s missing (make images): %v", img, err)
+			}
+			t.Skipf("image %s missing (make images): %v", img, err)
+		}
+	}
+}
+
+type events struct {
+	mu sync.Mutex
+	l  []orchestrator.Event
+}
+
+func (e *events) add(ev orchestrator.Event) {
+	e.mu.Lock()
+	e.l = append(e.l, ev)
+	e.mu.Unlock()
+}
+
+func (e *events) String() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var b strings.Builder
+	for _, ev := range e.l {
+		fmt.Fprintf(&b, "%s %s %s %s\n", ev.VNFR, ev.Status, ev.Task, ev.Detail)
+	}
+	return b.String()
+}
+
+func startRig(t *testing.T, extraEnv ...string) (*rig.Rig, *client.Client, *events) {
+	t.Helper()
+	raw := testenv.Docker(t)
+	amqpURL := testenv.RabbitMQ(t)
+	checkImages(t, raw)
+	dbin, vbin := binaries(t)
+	u := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	k := 1 + rand.IntN(120)
+	ev := &events{}
+	r, err := rig.Start(t.Context(), rig.Config{
+		DriverBin: dbin, VNFMBin: vbin, Unique: u,
+		AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(), DockerHost: testenv.DockerHost(),
+		DefaultSubnet: fmt.Sprintf("10.206.%d.0/24", k),
+		NetworkPool:   fmt.Sprintf("10.206.%d.0/20", 128+16*rand.IntN(8)),
+		StateDir:      t.TempDir(),
+		VNFMEnv:       extraEnv,
+		OnEvent:       ev.add,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cleanupDocker(raw, r.PopName) })
+	t.Cleanup(func() {
+		r.Close()
+		if t.Failed() {
+			t.Logf("events:\n%s", ev)
+			t.Logf("daemon logs:\n%s", r.Logs())
+		}
+	})
+	return r, raw, ev
+}
+
+func cleanupDocker(raw *client.Client, popName string) {
+	ctx := context.Background()
+	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
+	cs, _ := raw.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
+	for _, c := range cs {
+		raw.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
+	}
+	ns, _ := raw.NetworkList(ctx, network.ListOptions{Filters: f})
+	for _, n := range ns {
+		raw.NetworkRemove(ctx, n.ID)
+	}
+}
+
+func ours(t *testing.T, raw *client.Client, popName string) (containers, networks int) {
+	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
+	cs, _ := raw.ContainerList(t.Context(), container.ListOptions{All: true, Filters: f})
+	ns, _ := raw.NetworkList(t.Context(), network.ListOptions{Filters: f})
+	return len(cs), len(ns)
+}
+
+type vnfc struct {
+	hostname, vcID, ip string
+}
+
+func vnfcsOf(rec map[string]any) []vnfc {
+	var out []vnfc
+	vdus, _ := rec["vdu"].([]any)
+	for _, v := range vdus {
+		insts, _ := v.(map[string]any)["vnfc_instance"].([]any)
+		for _, i := range insts {
+			m := i.(map[string]any)
+			c := vnfc{hostname: m["hostname"].(string), vcID: m["vc_id"].(string)}
+			ips, _ := m["ips"].([]any)
+			for _, ip := range ips {
+				if ipm := ip.(map[string]any); ipm["netName"] == "private" {
+					c.ip, _ = ipm["ip"].(string)
+				}
+			}
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func waitFor(t *testing.T, d time.Duration, what string, cond func() (bool, string)) {
+	t.Helper()
+	deadline := time.Now().Add(d)
+	for {
+		ok, last := cond()
+		if ok {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s: not within %s; last: %s", what, d, last)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func containerLog(t *testing.T, raw *client.Client, name string) string {
+	rc, err := raw.ContainerLogs(t.Context(), name, container.LogsOptions{ShowStdout: true, ShowStderr: true})
+	if err != nil {
+		return err.Error()
+	}
+	defer rc.Close()
+	var b strings.Builder
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := rc.Read(buf)
+		b.Write(buf[:n])
+		if err != nil {
+			break
+		}
+	}
+	return b.String()
+}
+
+// TestEndToEndEchoNSD deploys the two-VNF echo NSD through the VNFM: the
+// NFVO stand-in plays spec §4 on RabbitMQ, the VIM driver and the VNFM run
+// as their own processes, Docker is real. The client must run with the
+// server's IP and its own configuration and log round trips; then STOP,
+// START (same IPs), LOG_REQUEST, and delete leaving nothing behind.
+func TestEndToEndEchoNSD(t *testing.T) {
+	r, raw, ev := startRig(t)
+	ctx := t.Context()
+	nsd, err := r.LoadNSD(filepath.Join(repoRoot(), "deploy", "examples", "nsd-echo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := r.Orch.Deploy(ctx, nsd, r.VIM["name"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, 120*time.Second)
+	defer cancel()
+	if err := r.Orch.WaitStatus(wctx, id, "ACTIVE"); err != nil {
+		t.Fatal(err)
+	}
+	srv, cli := r.Orch.VNFR(id, "echo-server"), r.Orch.VNFR(id, "echo-client")
+	sv, cv := vnfcsOf(srv), vnfcsOf(cli)
+	if len(sv) != 1 || len(cv) != 1 || sv[0].ip == "" || cv[0].ip == "" {
+		t.Fatalf("VNFCs: server %+v client %+v", sv, cv)
+	}
+	t.Logf("server %s at %s, client %s at %s", sv[0].hostname, sv[0].ip, cv[0].hostname, cv[0].ip)
+
+	// The client's environment: dependency values under
+	// UPPER(type)_UPPER(key), its own configuration, its own hostname/IP.
+	ins, err := raw.ContainerInspect(ctx, cv[0].hostname)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"SERVER_IP=" + sv[0].ip, "SERVER_PRIVATE=" + sv[0].ip, "SERVER_HOSTNAME=" + sv[0].hostname,
+		"SERVER_PORT=7007", "ECHO_INTERVAL=200ms", `GREETING=it's a "quoted" $HOME value`,
+		"HOSTNAME=" + cv[0].hostname, "PRIVATE=" + cv[0].ip,
+	} {
+		if !slices.Contains(ins.Config.Env, want) {
+			t.Errorf("client env lacks %q: %v", want, ins.Config.Env)
+		}
+	}
+	if ins.HostConfig.Memory != 512<<20 {
+		t.Errorf("flavour m1.tiny not applied: memory %d", ins.HostConfig.Memory)
+	}
+	sins, err := raw.ContainerInspect(ctx, sv[0].hostname)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"ECHO_PORT=7007", "HOSTNAME=" + sv[0].hostname, "PRIVATE=" + sv[0].ip} {
+		if !slices.Contains(sins.Config.Env, want) {
+			t.Errorf("server env lacks %q: %v", want, sins.Config.Env)
+		}
+	}
+	for _, e := range sins.Config.Env {
+		if strings.HasPrefix(strings.ToLower(e), "restart_policy") {
+			t.Errorf("reserved key reached the environment: %s", e)
+		}
+	}
+	// Round trips over the Docker network.
+	waitFor(t, 20*time.Second, "client round trips", func() (bool, string) {
+		l := containerLog(t, raw, cv[0].hostname)
+		return strings.Count(l, "to "+sv[0].ip+":7007") >= 3 && strings.Contains(l, " ok"), l
+	})
+
+	// LOG_REQUEST through the VNFM and the plugin's serverLogs.
+	out, errs, err := r.Orch.Logs(wctx, id, "echo-client", cv[0].hostname)
+	if err != nil || len(errs) > 0 || !strings.Contains(strings.Join(out, "\n"), "round trip") {
+		t.Fatalf("LOG_REQUEST: %v %v %q", err, errs, out)
+	}
+
+	// STOP then START: same IPs, running again.
+	if err := r.Orch.StopVNFR(id, "echo-client"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Orch.WaitVNFRStatus(wctx, id, "echo-client", "INACTIVE"); err != nil {
+		t.Fatal(err)
+	}
+	if ins, _ := raw.ContainerInspect(ctx, cv[0].hostname); ins.ContainerJSONBase != nil && ins.State.Running {
+		t.Fatal("client still running after STOP")
+	}
+	if err := r.Orch.StartVNFR(id, "echo-client"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Orch.WaitStatus(wctx, id, "ACTIVE"); err != nil {
+		t.Fatal(err)
+	}
+	ins, err = raw.ContainerInspect(ctx, cv[0].hostname)
+	if err != nil || !ins.State.Running {
+		t.Fatalf("client not running after START: %v", err)
+	}
+	if ep := ins.NetworkSettings.Networks["private"]; ep == nil || ep.IPAddress != cv[0].ip {
+		t.Errorf("client IP after restart: %+v, want %s", ep, cv[0].ip)
+	}
+	if d, stale, errs := r.Orch.Counters(id); d != 0 || stale != 0 || len(errs) != 0 {
+		t.Errorf("protocol anomalies: %d duplicate VNFRs, %d stale saves, errors %v", d, stale, errs)
+	}
+
+	// Delete: nothing with our labels remains but the Pop's default network.
+	if err := r.Orch.Delete(wctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Orch.WaitStatus(wctx, id, "DELETED"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "containers removed", func() (bool, string) {
+		c, n := ours(t, raw, r.PopName)
+		return c == 0 && n == 1, fmt.Sprintf("%d containers, %d networks", c, n)
+	})
+	t.Logf("events:\n%s", ev)
+}

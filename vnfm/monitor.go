@@ -1,0 +1,225 @@
+package vnfm
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/sirupsen/logrus"
+)
+
+// monitor watches the VNFCs the VNFM started. One that stops running
+// without a STOP or RELEASE from the NFVO is reported as the spec gives a
+// VNFM for failures: an ERROR message on vnfm.nfvo.actions (VNFR → ERROR).
+// With the VNFD configuration parameter restart_policy set to "always"
+// (any exit) or "on-failure" (a non-zero exit, OOM kill or vanished
+// container: the plugin's status ERROR), it is started again (same IPs)
+// and a HEAL message brings the VNFR back to ACTIVE.
+type monitor struct {
+	v *VNFM
+
+	mu    sync.Mutex
+	items map[string]*watched // by container (extId)
+	wg    sync.WaitGroup
+}
+
+type watched struct {
+	ref      VNFCRef
+	vnfr     string
+	nsrID    string
+	policy   string
+	restarts int
+}
+
+func newMonitor(v *VNFM) *monitor { return &monitor{v: v, items: map[string]*watched{}} }
+
+func (m *monitor) watch(vnfr Obj, refs []VNFCRef) {
+	policy := restartPolicy(vnfr)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range refs {
+		prev := m.items[r.ExtID()]
+		w := &watched{ref: r, vnfr: Str(vnfr, "name"), nsrID: Str(vnfr, "parent_ns_id"), policy: policy}
+		if prev != nil {
+			w.restarts = prev.restarts
+		}
+		m.items[r.ExtID()] = w
+	}
+}
+
+func (m *monitor) unwatch(refs []VNFCRef) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	for _, r := range refs {
+		delete(m.items, r.ExtID())
+	}
+}
+
+// Watched counts the VNFCs being watched.
+func (v *VNFM) Watched() int {
+	v.mon.mu.Lock()
+	defer v.mon.mu.Unlock()
+	return len(v.mon.items)
+}
+
+// run polls until ctx ends; the reports and restarts it started finish on
+// hctx.
+func (m *monitor) run(ctx, hctx context.Context) {
+	defer m.wg.Wait()
+	if m.v.cfg.MonitorInterval <= 0 {
+		return
+	}
+	t := time.NewTicker(m.v.cfg.MonitorInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.check(ctx, hctx)
+		}
+	}
+}
+
+func (m *monitor) check(ctx, hctx context.Context) {
+	m.mu.Lock()
+	snap := make([]*watched, 0, len(m.items))
+	for _, w := range m.items {
+		snap = append(snap, w)
+	}
+	m.mu.Unlock()
+	if len(snap) == 0 {
+		return
+	}
+	// One listServer per VIM.
+	type group struct {
+		vim   Obj
+		items []*watched
+	}
+	groups := map[string]*group{}
+	for _, w := range snap {
+		vim, err := m.v.vims.forRef(w.ref)
+		if err != nil {
+			continue
+		}
+		k := numberString(vim["id"]) + "\x00" + Str(vim, "name")
+		if groups[k] == nil {
+			groups[k] = &group{vim: vim}
+		}
+		groups[k].items = append(groups[k].items, w)
+	}
+	for _, g := range groups {
+		servers, err := m.v.listServers(ctx, g.vim)
+		if err != nil {
+			m.v.log.WithError(err).Debug("monitor: listServer failed; next round retries")
+			continue
+		}
+		byID := map[string]serverStatus{}
+		for _, s := range servers {
+			byID[s.ExtID] = s
+			byID[s.HostName] = s
+		}
+		for _, w := range g.items {
+			s, ok := byID[w.ref.ExtID()]
+			if !ok {
+				s, ok = byID[Str(w.ref.Instance, "hostname")]
+			}
+			switch {
+			case !ok:
+				s = serverStatus{Status: "ERROR", ExtendedStatus: "container gone"}
+			case s.Status == "ACTIVE" || s.Status == "BUILD":
+				continue
+			}
+			// Claim it: a STOP or RELEASE may have raced this poll.
+			m.mu.Lock()
+			cur := m.items[w.ref.ExtID()]
+			if cur != w {
+				m.mu.Unlock()
+				continue
+			}
+			delete(m.items, w.ref.ExtID())
+			m.mu.Unlock()
+			m.wg.Add(1)
+			go func(w *watched, s serverStatus) {
+				defer m.wg.Done()
+				m.died(hctx, w, s)
+			}(w, s)
+		}
+	}
+}
+
+// died reports a dead VNFC and applies the restart policy.
+func (m *monitor) died(ctx context.Context, w *watched, s serverStatus) {
+	v := m.v
+	host := Str(w.ref.Instance, "hostname")
+	log := v.log.WithFields(logrus.Fields{"vnfr": w.vnfr, "vnfc": host, "status": s.Status, "detail": s.ExtendedStatus})
+	detail := fmt.Sprintf("VNFC %s of VNFR %s stopped running: %s (%s)", host, w.vnfr, s.Status, s.ExtendedStatus)
+	log.Error("VNFC died; reporting ERROR to the NFVO")
+	rec := v.recordByName(w.vnfr)
+	if rec == nil {
+		log.Warn("no record of the VNFR; cannot report")
+		return
+	}
+	fresh := v.freshRecord(ctx, rec, w.ref, "ERROR", log)
+	if err := v.notify(ctx, errorMessage(fresh, w.nsrID, detail)); err != nil {
+		log.WithError(err).Error("could not report the failure")
+	}
+	restart := w.policy == RestartAlways || w.policy == RestartOnFailure && s.Status == "ERROR"
+	if !restart {
+		return
+	}
+	w.restarts++
+	log = log.WithFields(logrus.Fields{"restart_policy": w.policy, "restart": w.restarts})
+	// Back off a little more after each restart of the same VNFC.
+	delay := time.Duration(w.restarts) * time.Second
+	if delay > 30*time.Second {
+		delay = 30 * time.Second
+	}
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(delay):
+	}
+	if err := v.ensureRunning(ctx, w.ref); err != nil {
+		log.WithError(err).Error("restart failed")
+		return
+	}
+	log.Info("VNFC restarted by its restart policy")
+	m.mu.Lock()
+	m.items[w.ref.ExtID()] = w
+	m.mu.Unlock()
+	fresh = v.freshRecord(ctx, rec, w.ref, "ACTIVE", log)
+	vnfci := w.ref.Instance
+	for _, r := range VNFCInstances(fresh) {
+		if r.ExtID() == w.ref.ExtID() {
+			vnfci = r.Instance
+		}
+	}
+	heal := Obj{"action": ActionHeal, KeyVNFRLong: fresh, "vnfcInstance": vnfci,
+		"cause": fmt.Sprintf("restarted by the Docker VNFM (restart_policy=%s)", w.policy)}
+	if err := v.notify(ctx, heal); err != nil {
+		log.WithError(err).Error("could not report the restart")
+	}
+}
+
+// freshRecord asks the NFVO for its current VNFR with UPDATEVNFR (which
+// merges the VNFC's new state), so that the ERROR or HEAL that follows
+// carries the hbVersion the NFVO expects (spec §2.4); the record we hold
+// is older than the NFVO's last save. On failure the held record is used.
+func (v *VNFM) freshRecord(ctx context.Context, rec Obj, ref VNFCRef, state string, log logrus.FieldLogger) Obj {
+	upd := Clone(rec)
+	for _, r := range VNFCInstances(upd) {
+		if r.ExtID() == ref.ExtID() {
+			r.Instance["state"] = state
+		}
+	}
+	ans, err := v.rpc(ctx, genericMessage(ActionUpdateVNFR, upd))
+	if err != nil || ans == nil || Str(ans, "action") == ActionError {
+		log.WithError(err).Warn("UPDATEVNFR gave no record; reporting with the one held")
+		return rec
+	}
+	fresh := orRecord(ans, rec)
+	v.remember(fresh)
+	return fresh
+}

@@ -1,0 +1,104 @@
+package vnfm
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/openbaton-docker/obdocker/amqpx"
+	"github.com/openbaton-docker/obdocker/nfvo"
+)
+
+// endpointJSON is the VnfmManagerEndpoint this VNFM registers (spec §1.2,
+// §1.3): an object (a string makes the NFVO drop the registration),
+// endpointType RABBIT (null NPEs in the NFVO), enabled and active.
+func (v *VNFM) endpointJSON() Obj {
+	return Obj{
+		"type":         v.cfg.Type,
+		"endpoint":     v.cfg.Endpoint,
+		"endpointType": "RABBIT",
+		"description":  v.cfg.Description,
+		"enabled":      true,
+		"active":       true,
+	}
+}
+
+// register asks the NFVO for private credentials with the bootstrap user,
+// retrying with backoff until ctx ends: the NFVO sends no reply on errors
+// and may simply not be up yet.
+func (v *VNFM) register(ctx context.Context) (nfvo.Credentials, error) {
+	body, err := json.Marshal(Obj{"type": v.cfg.Type, "action": "register", "vnfmManagerEndpoint": v.endpointJSON()})
+	if err != nil {
+		return nfvo.Credentials{}, fmt.Errorf("register: %w", err)
+	}
+	var bo amqpx.Backoff
+	for attempt := 0; ; attempt++ {
+		creds, err := v.registerOnce(ctx, body)
+		if err == nil {
+			v.log.WithField("user", creds.RabbitUsername).Info("registered with the NFVO")
+			return creds, nil
+		}
+		if ctx.Err() != nil {
+			return nfvo.Credentials{}, fmt.Errorf("register: %w", ctx.Err())
+		}
+		if errors.Is(err, amqpx.ErrAccessRefused) {
+			return nfvo.Credentials{}, fmt.Errorf("register: the broker refused the bootstrap user: %w", err)
+		}
+		v.log.WithError(err).WithField("attempt", attempt+1).Warn("registration with the NFVO failed; retrying")
+		if !bo.Sleep(ctx, attempt) {
+			return nfvo.Credentials{}, fmt.Errorf("register: %w", ctx.Err())
+		}
+	}
+}
+
+func (v *VNFM) registerOnce(ctx context.Context, body []byte) (nfvo.Credentials, error) {
+	ctx, cancel := context.WithTimeout(ctx, v.cfg.RegisterTimeout+10*v.cfg.RegisterTimeout/10)
+	defer cancel()
+	cl, err := amqpx.NewClient(ctx, amqpx.ClientConfig{Dial: amqpx.DialConfig{
+		URL: v.cfg.amqpURL(v.cfg.BrokerUser, v.cfg.BrokerPassword), Name: "obdocker-vnfm-register-" + v.cfg.Endpoint, Log: v.log,
+	}})
+	if err != nil {
+		return nfvo.Credentials{}, err
+	}
+	defer cl.Close()
+	wctx, wcancel := context.WithTimeout(ctx, v.cfg.RegisterTimeout)
+	defer wcancel()
+	d, err := cl.Call(wctx, "", v.cfg.ManagerQueue, amqp.Publishing{ContentType: "text/plain", Body: body})
+	if err != nil {
+		return nfvo.Credentials{}, fmt.Errorf("no answer from the NFVO on %s: %w", v.cfg.ManagerQueue, err)
+	}
+	var c nfvo.Credentials
+	if err := json.Unmarshal(d.Body, &c); err != nil || c.RabbitUsername == "" || c.RabbitPassword == "" {
+		return nfvo.Credentials{}, fmt.Errorf("credentials answer unusable (%d bytes)", len(d.Body))
+	}
+	return c, nil
+}
+
+// unregister tells the NFVO to forget the endpoint and the user (spec
+// §1.6); fire-and-forget with the VNFM's own credentials.
+func (v *VNFM) unregister(ctx context.Context, creds nfvo.Credentials) error {
+	body, err := json.Marshal(Obj{
+		"action": "unregister", "type": v.cfg.Type,
+		"username": creds.RabbitUsername, "password": creds.RabbitPassword,
+		"vnfmManagerEndpoint": v.endpointJSON(),
+	})
+	if err != nil {
+		return err
+	}
+	conn, err := amqpx.Dial(ctx, amqpx.DialConfig{URL: v.cfg.amqpURL(creds.RabbitUsername, creds.RabbitPassword), Name: "obdocker-vnfm-unregister-" + v.cfg.Endpoint})
+	if err != nil {
+		return fmt.Errorf("unregister: %w", err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return fmt.Errorf("unregister: %w", err)
+	}
+	if err := ch.PublishWithContext(ctx, "", v.cfg.ManagerQueue, false, false, amqp.Publishing{ContentType: "text/plain", Body: body}); err != nil {
+		return fmt.Errorf("unregister: %w", err)
+	}
+	return nil
+}
