@@ -68,3 +68,10 @@ images: ## build the example NFV images obdocker/echo-server and obdocker/echo-c
 
 bench: deps test-images ## performance figures as ratios against raw Docker / bare AMQP
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./pop/ 2>&1 | tee bench.out
+
+.PHONY: image
+image: ## build the deploy images obdocker/docker-vim-driver and obdocker/docker-popd (FROM scratch, nothing pulled)
+	@bash deploy/build-image.sh
+
+demo: deps test-images images ## the main job end to end: the plugin deploys containers over RabbitMQ
+	@bash scripts/demo.sh
