@@ -20,11 +20,11 @@ type Method struct {
 	Name  string
 	Arity int
 	// Void methods answer nothing the NFVO reads (deleteServerByIdAndWait);
-	// the plugin still replies {"answer": true}... never null.
+	// the plugin still replies, never with a null answer.
 	Void bool
-	// Handle runs the call. Its answer is encoded as JSON; a nil slice or
-	// map answer is an error of the driver (the plugin answers [] / {} only
-	// if the handler returns an empty non-nil value).
+	// Handle runs the call. Its answer is encoded as JSON: a nil slice or
+	// map is answered as [] or {}; a nil pointer or interface for a non-void
+	// method is a driver bug and is answered as an exception.
 	Handle func(ctx context.Context, p Params) (any, error)
 }
 
