@@ -1,6 +1,8 @@
 package client
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"net"
 	"net/netip"
@@ -96,4 +98,19 @@ func ParseCredentials(s string) (user, password string, err error) {
 		return "", "", pop.Errorf(pop.ErrInvalidArgument, "pop credentials: empty password for user %q", user)
 	}
 	return user, password, nil
+}
+
+// DialURL dials the docker-popd of a pop:// authUrl (the VIM driver's
+// entry point). Credentials in the URL win over user and password, which
+// usually come from the VIM instance's dockerKey (see ParseCredentials).
+func DialURL(ctx context.Context, authURL, user, password string, tlsCfg *tls.Config) (*Client, error) {
+	opts, err := ParseURL(authURL)
+	if err != nil {
+		return nil, err
+	}
+	if opts.User == "" {
+		opts.User, opts.Password = user, password
+	}
+	opts.TLS = tlsCfg
+	return Dial(ctx, opts)
 }

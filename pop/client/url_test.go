@@ -104,3 +104,19 @@ func FuzzParseURL(f *testing.F) {
 		}
 	})
 }
+
+func TestDialURL(t *testing.T) {
+	c, err := DialURL(t.Context(), "pop://u:p@localhost:60000", "other", "x", nil)
+	if err != nil || c.user != "u" || c.pass != "p" {
+		t.Fatalf("credentials from the URL: %v", err)
+	}
+	c.Close()
+	c, err = DialURL(t.Context(), "pop://localhost:60000", "other", "x", nil)
+	if err != nil || c.user != "other" || c.pass != "x" {
+		t.Fatalf("credentials given apart: %v", err)
+	}
+	c.Close()
+	if _, err := DialURL(t.Context(), "localhost:60000", "u", "p", nil); !errors.Is(err, pop.ErrInvalidArgument) {
+		t.Fatalf("no scheme: %v", err)
+	}
+}
