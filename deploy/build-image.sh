@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Builds the deploy images with the local Docker engine (legacy builder,
+# nothing pulled: both are FROM scratch):
+#   obdocker/docker-vim-driver:latest  cmd/docker-vim-driver + obdocker-health
+#   obdocker/docker-popd:latest        cmd/docker-popd + obdocker-health
+# Usage: deploy/build-image.sh [vim-driver|popd]...   (default: both)
+# TAG=<tag> overrides "latest".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+TAG=${TAG:-latest}
+export GOFLAGS=${GOFLAGS:--buildvcs=false}
+export CGO_ENABLED=0
+targets=("$@")
+[ ${#targets[@]} -gt 0 ] || targets=(vim-driver popd)
+
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+build() { # name binary-package dockerfile
+	local name=$1 pkg=$2 dockerfile=$3 ctx="$tmp/$1"
+	mkdir -p "$ctx/state"
+	"$GO" build -trimpath -ldflags='-s -w' -o "$ctx/$(basename "$pkg")" "$pkg"
+	"$GO" build -trimpath -ldflags='-s -w' -o "$ctx/obdocker-health" ./deploy/healthcheck
+	cp "$dockerfile" "$ctx/Dockerfile"
+	# The legacy builder warns that it is deprecated on every build: show
+	# its output only when the build fails.
+	local out
+	if ! out=$(DOCKER_BUILDKIT=0 docker build -q -t "obdocker/$name:$TAG" "$ctx" 2>&1); then
+		echo "$out" >&2
+		exit 1
+	fi
+	echo "image: obdocker/$name:$TAG ($(docker image inspect -f '{{.Size}}' "obdocker/$name:$TAG") bytes)"
+}
+
+for t in "${targets[@]}"; do
+	case $t in
+	vim-driver) build docker-vim-driver ./cmd/docker-vim-driver deploy/docker-vim-driver.Dockerfile ;;
+	popd) build docker-popd ./cmd/docker-popd deploy/docker-popd.Dockerfile ;;
+	*) echo "build-image.sh: unknown image $t (want vim-driver or popd)" >&2; exit 2 ;;
+	esac
+done

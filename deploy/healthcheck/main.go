@@ -1,0 +1,178 @@
+// Command obdocker-health is the health check of the deploy images, which
+// are FROM scratch and so have no shell, curl or nc to run one with.
+//
+//	obdocker-health plugin      the plugin is registered and consuming: its
+//	                            queue vim-drivers.docker.<name> exists with at
+//	                            least one consumer, and its default Docker
+//	                            endpoint answers /_ping
+//	obdocker-health tcp ADDR    something accepts TCP connections on ADDR
+//	                            (docker-popd's gRPC port)
+//
+// The plugin check reads the same OBDOCKER_* variables as the daemon, so it
+// needs no arguments in a compose file. It asks the broker as the bootstrap
+// registration user: a passive queue declare needs no permission on the
+// queue, and it answers the consumer count, which is exactly the NFVO's idea
+// of a live plugin (protocol spec §1.6: the queue is autoDelete and vanishes
+// with the last consumer).
+//
+// Exit status: 0 healthy, 1 unhealthy, 2 usage or configuration error.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/openbaton-docker/obdocker/internal/vimdriver"
+)
+
+// timeout bounds one whole check; Docker's health check timeout should be
+// longer.
+const timeout = 8 * time.Second
+
+func main() {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	cancel()
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, "usage: obdocker-health plugin | obdocker-health tcp HOST:PORT")
+		return 2
+	}
+	var err error
+	switch args[0] {
+	case "plugin":
+		if len(args) != 1 {
+			fmt.Fprintln(stderr, "usage: obdocker-health plugin (configured by the OBDOCKER_* environment)")
+			return 2
+		}
+		cfg, cerr := vimdriver.LoadConfig(nil)
+		if cerr != nil {
+			fmt.Fprintln(stderr, "obdocker-health:", cerr)
+			return 2
+		}
+		err = checkPlugin(ctx, cfg, stdout)
+	case "tcp":
+		if len(args) != 2 {
+			fmt.Fprintln(stderr, "usage: obdocker-health tcp HOST:PORT")
+			return 2
+		}
+		err = checkTCP(ctx, args[1], stdout)
+	default:
+		fmt.Fprintf(stderr, "obdocker-health: unknown check %q (want plugin or tcp)\n", args[0])
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "unhealthy:", err)
+		return 1
+	}
+	return 0
+}
+
+// checkPlugin checks the plugin queue's consumers, then the Docker socket.
+func checkPlugin(ctx context.Context, cfg vimdriver.Config, out io.Writer) error {
+	n, err := queueConsumers(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	if n < 1 {
+		return fmt.Errorf("queue %s has no consumer: the plugin is not serving", cfg.Plugin.ID())
+	}
+	fmt.Fprintf(out, "queue %s: %d consumers\n", cfg.Plugin.ID(), n)
+	if sock, ok := strings.CutPrefix(cfg.Driver.DockerHost, "unix://"); ok {
+		if err := pingDocker(ctx, sock); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "docker %s: ok\n", cfg.Driver.DockerHost)
+	}
+	return nil
+}
+
+// queueConsumers declares the plugin queue passively and returns its
+// consumer count. A missing queue closes the channel with 404, which is the
+// "plugin not found" the NFVO would see.
+func queueConsumers(ctx context.Context, cfg vimdriver.Config) (int, error) {
+	pc := cfg.Plugin
+	deadline, _ := ctx.Deadline()
+	conn, err := amqp.DialConfig(pc.URL(pc.BrokerUser, pc.BrokerPassword), amqp.Config{
+		Dial:       amqp.DefaultDial(time.Until(deadline)),
+		Properties: amqp.Table{"connection_name": "obdocker-health " + pc.ID()},
+	})
+	if err != nil {
+		return 0, fmt.Errorf("broker %s:%d as %s: %w", pc.BrokerHost, pc.BrokerPort, pc.BrokerUser, err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return 0, fmt.Errorf("broker channel: %w", err)
+	}
+	type result struct {
+		q   amqp.Queue
+		err error
+	}
+	res := make(chan result, 1)
+	go func() {
+		q, err := ch.QueueDeclarePassive(pc.ID(), true, true, false, false, nil)
+		res <- result{q, err}
+	}()
+	select {
+	case r := <-res:
+		if r.err != nil {
+			var aerr *amqp.Error
+			if errors.As(r.err, &aerr) && aerr.Code == amqp.NotFound {
+				return 0, fmt.Errorf("queue %s does not exist: the plugin is not registered or not serving", pc.ID())
+			}
+			return 0, fmt.Errorf("queue %s: %w", pc.ID(), r.err)
+		}
+		return r.q.Consumers, nil
+	case <-ctx.Done():
+		// Closing the connection (deferred) ends the declare.
+		return 0, fmt.Errorf("queue %s: %w", pc.ID(), ctx.Err())
+	}
+}
+
+// pingDocker asks the engine behind a unix socket for /_ping.
+func pingDocker(ctx context.Context, sock string) error {
+	var d net.Dialer
+	hc := &http.Client{Transport: &http.Transport{
+		DialContext: func(ctx context.Context, _, _ string) (net.Conn, error) {
+			return d.DialContext(ctx, "unix", sock)
+		},
+	}}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://docker/_ping", nil)
+	if err != nil {
+		return fmt.Errorf("docker ping: %w", err)
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("docker socket %s: %w (is it mounted, and may this user open it? see --group-add)", sock, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("docker socket %s: /_ping answered %s", sock, resp.Status)
+	}
+	return nil
+}
+
+// checkTCP dials addr once.
+func checkTCP(ctx context.Context, addr string, out io.Writer) error {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return fmt.Errorf("tcp %s: %w", addr, err)
+	}
+	c.Close()
+	fmt.Fprintf(out, "tcp %s: ok\n", addr)
+	return nil
+}
