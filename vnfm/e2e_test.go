@@ -318,3 +318,149 @@ func TestEndToEndEchoNSD(t *testing.T) {
 	})
 	t.Logf("events:\n%s", ev)
 }
+
+// deployEcho deploys the example NSD and waits for ACTIVE.
+func deployEcho(t *testing.T, r *rig.Rig) string {
+	t.Helper()
+	nsd, err := r.LoadNSD(filepath.Join(repoRoot(), "deploy", "examples", "nsd-echo.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	id, err := r.Orch.Deploy(t.Context(), nsd, r.VIM["name"].(string))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
+	defer cancel()
+	if err := r.Orch.WaitStatus(wctx, id, "ACTIVE"); err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+func (e *events) has(vnfr, status string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, ev := range e.l {
+		if ev.VNFR == vnfr && ev.Status == status {
+			return true
+		}
+	}
+	return false
+}
+
+// TestEndToEndFailureReportAndRestart kills the server's container: the
+// VNFM reports ERROR to the NFVO (VNFR and NSR go to ERROR), and the
+// server's restart_policy=on-failure starts it again with the same IP,
+// which a HEAL brings back to ACTIVE.
+func TestEndToEndFailureReportAndRestart(t *testing.T) {
+	r, raw, ev := startRig(t)
+	ctx := t.Context()
+	id := deployEcho(t, r)
+	sv := vnfcsOf(r.Orch.VNFR(id, "echo-server"))
+	if err := raw.ContainerKill(ctx, sv[0].hostname, "KILL"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "ERROR reported", func() (bool, string) {
+		return ev.has("echo-server", "ERROR"), ev.String()
+	})
+	wctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	if err := r.Orch.WaitVNFRStatus(wctx, id, "echo-server", "ACTIVE"); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Orch.WaitStatus(wctx, id, "ACTIVE"); err != nil {
+		t.Fatal(err)
+	}
+	ins, err := raw.ContainerInspect(ctx, sv[0].hostname)
+	if err != nil || !ins.State.Running {
+		t.Fatalf("server not running again: %v", err)
+	}
+	if ep := ins.NetworkSettings.Networks["private"]; ep == nil || ep.IPAddress != sv[0].ip {
+		t.Errorf("server IP after restart: %+v, want %s", ep, sv[0].ip)
+	}
+	if _, stale, _ := r.Orch.Counters(id); stale != 0 {
+		t.Errorf("%d reports carried a stale hbVersion", stale)
+	}
+	// The client has no restart policy: killed, it is reported and stays
+	// down.
+	cv := vnfcsOf(r.Orch.VNFR(id, "echo-client"))
+	if err := raw.ContainerKill(ctx, cv[0].hostname, "KILL"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "client ERROR reported", func() (bool, string) {
+		return ev.has("echo-client", "ERROR"), ev.String()
+	})
+	time.Sleep(2 * time.Second)
+	if ins, err := raw.ContainerInspect(ctx, cv[0].hostname); err == nil && ins.State.Running {
+		t.Error("client restarted without a restart policy")
+	}
+	if s := r.Orch.Status(id); s != "ERROR" {
+		t.Errorf("NSR status %s, want ERROR", s)
+	}
+	t.Logf("events:\n%s", ev)
+}
+
+// TestEndToEndVNFMRestartMidDeployment stops the VNFM process while the
+// NSR is being deployed (after both GRANTs), starts it again, and records
+// what happens. Commands are acked on receipt, so a replayed INSTANTIATE
+// can never make a second GRANT and a duplicate VNFR; the price is that a
+// command the dead VNFM had taken, or one the NFVO sent while the
+// auto-delete queue was gone, is lost and the NFVO waits for its reply
+// (spec §1.4, §1.5). Deleting the NSR still cleans everything up.
+func TestEndToEndVNFMRestartMidDeployment(t *testing.T) {
+	for _, mode := range []string{"SIGKILL", "SIGTERM"} {
+		t.Run(mode, func(t *testing.T) {
+			r, raw, ev := startRig(t)
+			ctx := t.Context()
+			nsd, err := r.LoadNSD(filepath.Join(repoRoot(), "deploy", "examples", "nsd-echo.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			id, err := r.Orch.Deploy(ctx, nsd, r.VIM["name"].(string))
+			if err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 30*time.Second, "both VNFRs granted", func() (bool, string) {
+				return ev.has("echo-server", "NULL") && ev.has("echo-client", "NULL"), ev.String()
+			})
+			if err := r.StopVNFM(mode == "SIGKILL"); err != nil {
+				t.Logf("VNFM exit: %v", err)
+			}
+			if err := r.StartVNFM(ctx); err != nil {
+				t.Fatal(err)
+			}
+			wctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+			err = r.Orch.WaitStatus(wctx, id, "ACTIVE")
+			cancel()
+			dups, stale, errs := r.Orch.Counters(id)
+			t.Logf("%s mid-deployment: NSR %s after 15 s (wait: %v); duplicate VNFRs %d, stale saves %d, errors %v",
+				mode, r.Orch.Status(id), err, dups, stale, errs)
+			t.Logf("events:\n%s", ev)
+			if mode == "SIGTERM" {
+				t.Logf("daemon logs:\n%s", r.Logs())
+			}
+			if dups != 0 {
+				t.Errorf("%d duplicate VNFRs", dups)
+			}
+			if mode == "SIGTERM" && err != nil {
+				// A graceful stop serves until the deployment's commands
+				// are done, so nothing is lost.
+				t.Errorf("graceful VNFM restart lost the deployment: %v", err)
+			}
+			// Delete works with the new VNFM process.
+			dctx, dcancel := context.WithTimeout(ctx, 60*time.Second)
+			defer dcancel()
+			if err := r.Orch.Delete(dctx, id); err != nil {
+				t.Fatal(err)
+			}
+			if err := r.Orch.WaitStatus(dctx, id, "DELETED"); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, 20*time.Second, "containers removed", func() (bool, string) {
+				c, n := ours(t, raw, r.PopName)
+				return c == 0 && n == 1, fmt.Sprintf("%d containers, %d networks", c, n)
+			})
+		})
+	}
+}

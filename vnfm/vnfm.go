@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -35,6 +36,7 @@ type VNFM struct {
 
 	sem      chan struct{}
 	inflight sync.WaitGroup
+	active   atomic.Int64 // commands being handled
 
 	recMu   sync.Mutex
 	records map[string]Obj // latest VNFR by name, for LOG_REQUEST and the monitor
@@ -234,10 +236,32 @@ func (v *VNFM) consume(ctx, hctx context.Context, conn *amqp.Connection) error {
 	closed := ch.NotifyClose(make(chan *amqp.Error, 1))
 	v.log.WithField("queue", q).Info("serving NFVO commands")
 	v.consOnce.Do(func() { close(v.consuming) })
+	// At shutdown, keep consuming until no command has run for a quiet
+	// period (bounded): cancelling the consumer deletes the auto-delete
+	// queue, and the NFVO's next command for a deployment in progress
+	// (START after our INSTANTIATE reply) would be dropped unroutable.
+	var quiet <-chan time.Time
+	var idleSince time.Time
+	drainDeadline := time.Time{}
+	done := ctx.Done()
 	for {
 		select {
-		case <-ctx.Done():
-			return ctx.Err()
+		case <-done:
+			done = nil
+			drainDeadline = time.Now().Add(30 * time.Second)
+			t := time.NewTicker(100 * time.Millisecond)
+			defer t.Stop()
+			quiet = t.C
+			v.log.Info("stopping: serving until the commands in progress are done")
+		case <-quiet:
+			if v.active.Load() > 0 {
+				idleSince = time.Time{}
+			} else if idleSince.IsZero() {
+				idleSince = time.Now()
+			}
+			if !idleSince.IsZero() && time.Since(idleSince) >= time.Second || time.Now().After(drainDeadline) {
+				return ctx.Err()
+			}
 		case aerr := <-closed:
 			if aerr != nil {
 				return aerr
@@ -251,6 +275,8 @@ func (v *VNFM) consume(ctx, hctx context.Context, conn *amqp.Connection) error {
 				v.log.WithError(err).Warn("ack failed; the command may be redelivered")
 			}
 			v.inflight.Add(1)
+			v.active.Add(1)
+			idleSince = time.Time{}
 			go v.handleDelivery(hctx, d)
 		}
 	}
@@ -260,6 +286,7 @@ func (v *VNFM) consume(ctx, hctx context.Context, conn *amqp.Connection) error {
 // reply_to (spec §2.1): the result, an ERROR, or JSON null.
 func (v *VNFM) handleDelivery(ctx context.Context, d amqp.Delivery) {
 	defer v.inflight.Done()
+	defer v.active.Add(-1)
 	select {
 	case v.sem <- struct{}{}:
 		defer func() { <-v.sem }()

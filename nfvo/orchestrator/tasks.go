@@ -285,8 +285,8 @@ func (o *Orchestrator) errorTask(msg obj, log logrus.FieldLogger) {
 	}
 	e.nsr.errors = append(e.nsr.errors, detail)
 	o.forceStatusLocked(str(rec, "id"), "ERROR", "error")
-	if n := len(o.pending); n > 0 {
-		o.pending[n-1].Detail = detail
+	for i := range o.pending {
+		o.pending[i].Detail = detail
 	}
 	o.unlockEmit()
 }
