@@ -30,7 +30,7 @@ func startServer(t *testing.T) (poptest.Target, *server.Server) {
 
 // serverConfig is a server configuration on this package's addresses, with
 // a unique Pop and a store in a temporary directory.
-func serverConfig(t *testing.T) (server.Config, string) {
+func serverConfig(t testing.TB) (server.Config, string) {
 	t.Helper()
 	testenv.Docker(t)
 	pcfg, b := poptest.CoreConfig(t, blocks)
@@ -54,7 +54,7 @@ func serverConfig(t *testing.T) (server.Config, string) {
 
 // serve runs a server with cfg until the test ends (or the returned server
 // is closed) and gives a logged-out client of it.
-func serve(t *testing.T, cfg server.Config) (*client.Client, *server.Server) {
+func serve(t testing.TB, cfg server.Config) (*client.Client, *server.Server) {
 	t.Helper()
 	log := logrus.New()
 	log.SetLevel(logrus.WarnLevel)
@@ -140,4 +140,11 @@ func TestRestartKeepsState(t *testing.T) {
 	if _, err := c1.Info(ctx); err != nil {
 		t.Fatalf("client of the first server, after restart: %v", err)
 	}
+}
+
+// startServerB is startServer for benchmarks.
+func startServerB(b *testing.B) *client.Client {
+	cfg, _ := serverConfig(b)
+	c, _ := serve(b, cfg)
+	return c
 }
