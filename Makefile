@@ -75,3 +75,7 @@ image: ## build the deploy images obdocker/docker-vim-driver and obdocker/docker
 
 demo: deps test-images images ## the main job end to end: the plugin deploys containers over RabbitMQ
 	@bash scripts/demo.sh
+
+.PHONY: demo-vnfm
+demo-vnfm: build images ## deploy the echo NSD through the Docker VNFM, printing the states
+	$(BIN)/vnfm-demo -driver $(BIN)/docker-vim-driver -vnfm $(BIN)/docker-vnfm -nsd deploy/examples/nsd-echo.json

@@ -99,13 +99,21 @@ func (o *Orchestrator) saveOrFail(ctx context.Context, rec obj, status, task str
 // instantiateTask: INITIALIZED, fill the dependencies this VNFR is a
 // source of, MODIFY the targets now ready, then MODIFY (target) or START.
 func (o *Orchestrator) instantiateTask(ctx context.Context, rec obj, log logrus.FieldLogger) {
-	saved := o.saveOrFail(ctx, rec, "INITIALIZED", "instantiate", log)
-	if saved == nil {
+	if rec == nil {
+		log.Error("INSTANTIATE reply without virtualNetworkFunctionRecord")
+		return
+	}
+	// Save, fill and release in one critical section: a target whose
+	// INSTANTIATE is processed concurrently must not see this source
+	// INITIALIZED before its values are in the dependency.
+	o.mu.Lock()
+	saved, e, err := o.saveLocked(rec, "INITIALIZED", "instantiate")
+	if err != nil {
+		o.unlockEmit()
+		o.saveOrFail(ctx, rec, "INITIALIZED", "instantiate", log)
 		return
 	}
 	name := str(saved, "name")
-	o.mu.Lock()
-	e := o.vnfrs[str(saved, "id")]
 	nsr := e.nsr
 	// fillDependecyParameters when this VNFR is a source.
 	for _, d := range nsr.deps {
@@ -147,7 +155,7 @@ func (o *Orchestrator) instantiateTask(ctx context.Context, rec obj, log logrus.
 	} else {
 		start = true
 	}
-	o.mu.Unlock()
+	o.unlockEmit()
 	for _, m := range modifies {
 		o.sendCommand(str(m.target, "endpoint"), obj{"action": "MODIFY", "vnfr": m.target, "vnfrd": m.dep})
 	}
