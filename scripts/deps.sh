@@ -20,9 +20,8 @@ rabbit_ok() {
 }
 
 # Quick path: everything already up.
-if command -v dockerd >/dev/null && command -v rabbitmqctl >/dev/null &&
-	[ -x /bin/busybox ] && file_static=$(file -b /bin/busybox 2>/dev/null || true) &&
-	docker_ok && rabbit_ok; then
+if command -v dockerd >/dev/null && command -v rabbitmqctl >/dev/null && command -v ip >/dev/null &&
+	[ -x /bin/busybox ] && docker_ok && rabbit_ok; then
 	exit 0
 fi
 
@@ -33,7 +32,7 @@ command -v dockerd >/dev/null || missing+=(docker.io)
 command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v curl >/dev/null || missing+=(curl)
-command -v file >/dev/null || missing+=(file)
+command -v ip >/dev/null || missing+=(iproute2)
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive

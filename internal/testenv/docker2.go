@@ -15,6 +15,9 @@ import (
 // SecondDockerHost is the second engine for many-PoP tests.
 const SecondDockerHost = "unix:///var/run/docker2.sock"
 
+// secondBridge is the second engine's default bridge (10.201.199.0/24).
+const secondBridge = "docker1"
+
 var secondOnce sync.Once
 var secondErr error
 
@@ -63,8 +66,21 @@ func startSecondDocker() error {
 		if err != nil {
 			return err
 		}
+		// Its own default bridge: with --bridge=none a dockerd deletes the
+		// host's docker0, breaking the first engine's default network.
+		if err := exec.Command("ip", "link", "show", secondBridge).Run(); err != nil {
+			for _, args := range [][]string{
+				{"link", "add", secondBridge, "type", "bridge"},
+				{"addr", "add", "10.201.199.1/24", "dev", secondBridge},
+				{"link", "set", secondBridge, "up"},
+			} {
+				if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+					return fmt.Errorf("ip %v: %v: %s", args, err, out)
+				}
+			}
+		}
 		cmd := exec.Command("dockerd", "-H", SecondDockerHost, "--data-root", "/var/lib/docker2",
-			"--exec-root", "/var/run/docker2", "--pidfile", "/var/run/docker2.pid", "--bridge=none",
+			"--exec-root", "/var/run/docker2", "--pidfile", "/var/run/docker2.pid", "--bridge="+secondBridge,
 			"--iptables=false", "--containerd-namespace", "moby2", "--containerd-plugins-namespace", "plugins.moby2")
 		cmd.Stdout, cmd.Stderr = logf, logf
 		if err := cmd.Start(); err != nil {
