@@ -464,3 +464,58 @@ func TestEndToEndVNFMRestartMidDeployment(t *testing.T) {
 		})
 	}
 }
+
+// TestEndToEndScaleOut scales the client out by one VNFC: the NFVO
+// allocates it (SCALING), the VNFM gives it its own hostname/IP and the
+// server's values, starts it, and answers SCALED.
+func TestEndToEndScaleOut(t *testing.T) {
+	r, raw, ev := startRig(t)
+	ctx := t.Context()
+	id := deployEcho(t, r)
+	sv := vnfcsOf(r.Orch.VNFR(id, "echo-server"))
+	before := vnfcsOf(r.Orch.VNFR(id, "echo-client"))
+	if err := r.Orch.ScaleOut(ctx, id, "echo-client"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "second client VNFC ACTIVE", func() (bool, string) {
+		return len(vnfcsOf(r.Orch.VNFR(id, "echo-client"))) == 2 && r.Orch.Status(id) == "ACTIVE" && ev.has("echo-client", "SCALING"), ev.String()
+	})
+	after := vnfcsOf(r.Orch.VNFR(id, "echo-client"))
+	var added vnfc
+	for _, c := range after {
+		if c.hostname != before[0].hostname {
+			added = c
+		}
+	}
+	if added.ip == "" || added.ip == before[0].ip {
+		t.Fatalf("new VNFC %+v", added)
+	}
+	ins, err := raw.ContainerInspect(ctx, added.hostname)
+	if err != nil || !ins.State.Running {
+		t.Fatalf("new VNFC not running: %v", err)
+	}
+	for _, want := range []string{"SERVER_IP=" + sv[0].ip, "SERVER_PORT=7007", "HOSTNAME=" + added.hostname, "PRIVATE=" + added.ip} {
+		if !slices.Contains(ins.Config.Env, want) {
+			t.Errorf("new VNFC env lacks %q: %v", want, ins.Config.Env)
+		}
+	}
+	waitFor(t, 20*time.Second, "new client round trips", func() (bool, string) {
+		l := containerLog(t, raw, added.hostname)
+		return strings.Contains(l, "to "+sv[0].ip+":7007") && strings.Contains(l, " ok"), l
+	})
+	if d, stale, errs := r.Orch.Counters(id); d != 0 || stale != 0 || len(errs) != 0 {
+		t.Errorf("protocol anomalies: %d duplicate VNFRs, %d stale saves, errors %v", d, stale, errs)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := r.Orch.Delete(dctx, id); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Orch.WaitStatus(dctx, id, "DELETED"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 20*time.Second, "containers removed", func() (bool, string) {
+		c, n := ours(t, raw, r.PopName)
+		return c == 0 && n == 1, fmt.Sprintf("%d containers, %d networks", c, n)
+	})
+}
