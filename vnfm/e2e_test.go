@@ -110,7 +110,7 @@ func startRig(t *testing.T, extraEnv ...string) (*rig.Rig, *client.Client, *even
 		DriverBin: dbin, VNFMBin: vbin, Unique: u,
 		AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(), DockerHost: testenv.DockerHost(),
 		DefaultSubnet: fmt.Sprintf("10.206.%d.0/24", k),
-		NetworkPool:   fmt.Sprintf("10.206.%d.0/20", 128+16*rand.IntN(8)),
+		NetworkPool:   fmt.Sprintf("10.206.%d.0/20", 128+16*rand.IntN(5)),
 		StateDir:      t.TempDir(),
 		VNFMEnv:       extraEnv,
 		OnEvent:       ev.add,
