@@ -63,7 +63,7 @@ func TestFillDependency(t *testing.T) {
 	src := obj{"type": "server",
 		"provides":       obj{"configurationParameters": []any{obj{"confKey": "ip", "value": "10.0.0.9"}}},
 		"configurations": obj{"configurationParameters": []any{obj{"confKey": "port", "value": "7"}}},
-		"vdu": []any{obj{"vnfc_instance": []any{obj{"id": "i1", "hostname": "s-1", "ips": []any{obj{"netName": "private", "ip": "10.0.0.2"}}}}}},
+		"vdu":            []any{obj{"vnfc_instance": []any{obj{"id": "i1", "hostname": "s-1", "ips": []any{obj{"netName": "private", "ip": "10.0.0.2"}}}}}},
 	}
 	fillDependency(dep, src, []string{"ip", "port", "private", "hostname", "missing"})
 	b, _ := json.Marshal(dep)
