@@ -1,6 +1,8 @@
 package vim
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/url"
@@ -65,10 +67,28 @@ func EndpointOf(v *VimInstance, defaultSocket string) (EndpointKey, error) {
 		return EndpointKey{}, err
 	}
 	k.URL, k.Username, k.Password = u, user, pass
+	if k.Scheme() == SchemePop && k.Username == "" {
+		// docker-popd credentials travel in the key field as user:password:
+		// the NFVO masks it in its REST answers and dashboard.
+		if name, pw, ok := strings.Cut(v.DockerKey, ":"); ok {
+			k.Username, k.Password, k.Key = name, pw, ""
+		}
+	}
 	if k.Username == "" {
 		k.Username, k.Password = v.Metadata["username"], v.Metadata["password"]
 	}
 	return k, nil
+}
+
+// poolKey is the registry key of an endpoint: its URL, and for a remote
+// Pop also who logs in, so a VIM instance never borrows another's session
+// (several clients of one docker-popd are harmless: it holds the state).
+func (k EndpointKey) poolKey() string {
+	if k.Scheme() != SchemePop {
+		return k.URL
+	}
+	sum := sha256.Sum256([]byte(k.Username + "\x00" + k.Password))
+	return k.URL + "#" + k.Username + ":" + hex.EncodeToString(sum[:8])
 }
 
 // NormaliseAuthURL maps an authUrl to its canonical form, and returns the

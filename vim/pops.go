@@ -50,10 +50,10 @@ func (r *Pops) Get(ctx context.Context, key EndpointKey) (pop.Pop, error) {
 		r.mu.Unlock()
 		return nil, pop.Errorf(pop.ErrUnavailable, "driver is shutting down")
 	}
-	e, ok := r.entries[key.URL]
+	e, ok := r.entries[key.poolKey()]
 	if !ok {
 		e = &popEntry{key: key, done: make(chan struct{})}
-		r.entries[key.URL] = e
+		r.entries[key.poolKey()] = e
 		go r.openEntry(e)
 	} else if e.key != key {
 		// Same engine, other TLS material or credentials (the VIM was
@@ -101,8 +101,8 @@ func (r *Pops) openEntry(e *popEntry) {
 	}
 	r.log.WithField("endpoint", e.key.URL).WithError(e.err).Warn("pop open failed")
 	r.mu.Lock()
-	if r.entries[e.key.URL] == e {
-		delete(r.entries, e.key.URL)
+	if r.entries[e.key.poolKey()] == e {
+		delete(r.entries, e.key.poolKey())
 	}
 	r.mu.Unlock()
 }
@@ -126,4 +126,24 @@ func (r *Pops) Close() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// Each calls fn for every Pop open right now (metrics count their
+// containers); opens in flight and failed ones are skipped.
+func (r *Pops) Each(fn func(endpoint string, p pop.Pop)) {
+	r.mu.Lock()
+	var open []*popEntry
+	for _, e := range r.entries {
+		select {
+		case <-e.done:
+			if e.err == nil {
+				open = append(open, e)
+			}
+		default:
+		}
+	}
+	r.mu.Unlock()
+	for _, e := range open {
+		fn(e.key.URL, e.p)
+	}
 }

@@ -15,8 +15,16 @@ import (
 // Config is the daemon's configuration: the plugin runtime's OBDOCKER_*
 // settings (environment and flags) plus the driver's own (environment).
 type Config struct {
-	Plugin plugin.Config `ignored:"true"`
-	Driver DriverConfig  `ignored:"true"`
+	Plugin  plugin.Config `ignored:"true"`
+	Driver  DriverConfig  `ignored:"true"`
+	Metrics MetricsConfig `ignored:"true"`
+}
+
+// MetricsConfig holds the observability settings, OBDOCKER_<NAME>.
+type MetricsConfig struct {
+	// Addr is host:port of the Prometheus /metrics and /healthz endpoint;
+	// empty: no endpoint (see docs/observability.md).
+	Addr string `envconfig:"METRICS_ADDR"`
 }
 
 // DriverConfig holds the VIM driver's settings, OBDOCKER_<NAME>.
@@ -51,7 +59,11 @@ func LoadConfig(args []string) (Config, error) {
 	if err := envconfig.Process(plugin.EnvPrefix, &dc); err != nil {
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
-	cfg := Config{Plugin: pc, Driver: dc}
+	var mc MetricsConfig
+	if err := envconfig.Process(plugin.EnvPrefix, &mc); err != nil {
+		return Config{}, fmt.Errorf("config: %w", err)
+	}
+	cfg := Config{Plugin: pc, Driver: dc, Metrics: mc}
 	return cfg, cfg.Validate()
 }
 

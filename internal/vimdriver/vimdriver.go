@@ -10,9 +10,11 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/openbaton-docker/obdocker/internal/metrics"
 	"github.com/openbaton-docker/obdocker/plugin"
 	"github.com/openbaton-docker/obdocker/pop"
 	"github.com/openbaton-docker/obdocker/pop/client"
@@ -32,9 +34,45 @@ func Run(ctx context.Context, cfg Config, log logrus.FieldLogger) error {
 			log.WithError(err).Warn("close pops")
 		}
 	}()
+	p, err := plugin.New(cfg.Plugin, d, log)
+	if err != nil {
+		return err
+	}
+	if cfg.Metrics.Addr != "" {
+		srv, err := serveMetrics(cfg.Metrics.Addr, p, d, log)
+		if err != nil {
+			return err
+		}
+		defer srv.Close()
+	}
 	log.WithFields(logrus.Fields{"state_dir": cfg.Driver.StateDir, "docker_host": cfg.Driver.DockerHost,
 		"pop_name": popName(cfg)}).Info("docker VIM driver starting")
-	return plugin.Serve(ctx, cfg.Plugin, d, log)
+	return p.Run(ctx)
+}
+
+// serveMetrics wires the plugin, its connections and its Pops to a fresh
+// registry and serves it with the health endpoint.
+func serveMetrics(addr string, p *plugin.Plugin, d *vim.Driver, log logrus.FieldLogger) (*metrics.Server, error) {
+	m := metrics.New()
+	p.SetObserver(m)
+	serving := func() bool {
+		s := p.Server()
+		return s != nil && s.Consuming() > 0
+	}
+	m.GaugeFunc("plugin", "serving", "1 while the plugin consumes its queue (what /healthz reports).", func() float64 {
+		if serving() {
+			return 1
+		}
+		return 0
+	})
+	m.GaugeFunc("plugin", "calls_in_flight", "Requests being handled right now.", func() float64 {
+		if s := p.Server(); s != nil {
+			return float64(s.InFlight())
+		}
+		return 0
+	})
+	m.WatchPops(d.Pops().Each, 5*time.Second)
+	return metrics.Listen(addr, m.Handler(serving), log)
 }
 
 // NewDriver builds the VIM driver with the daemon's Pop factories.
@@ -109,14 +147,18 @@ func (f *factory) openDocker(ctx context.Context, key vim.EndpointKey) (pop.Pop,
 }
 
 func (f *factory) openRemote(ctx context.Context, key vim.EndpointKey) (pop.Pop, error) {
-	user, pass := key.Username, key.Password
-	if user == "" {
-		// The VIM's key field (dockerKey) carries user:password: the NFVO
-		// masks it in its REST answers and dashboard, unlike the authUrl.
-		user, pass, _ = strings.Cut(key.Key, ":")
-	}
-	if user == "" {
+	if key.Username == "" {
 		return nil, pop.Errorf(pop.ErrUnauthenticated, "authUrl %s: a docker-popd VIM needs credentials: put user:password in the VIM's key field (dockerKey)", key.URL)
 	}
-	return client.Dial(ctx, client.Options{Addr: key.Address(), User: user, Password: pass})
+	c, err := client.Dial(ctx, client.Options{Addr: key.Address(), User: key.Username, Password: key.Password})
+	if err != nil {
+		return nil, err
+	}
+	// Log in now: an open with wrong credentials must fail (and not be
+	// kept), not hand out a client that fails on every call.
+	if _, err := c.Info(ctx); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return c, nil
 }
