@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,10 +15,12 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
 	"gopkg.in/yaml.v3"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
 	"github.com/openbaton-docker/obdocker/internal/vimdriver"
+	"github.com/openbaton-docker/obdocker/pop/server"
 	"github.com/openbaton-docker/obdocker/vim"
 )
 
@@ -34,6 +37,7 @@ type composeService struct {
 	Hostname        string            `yaml:"hostname"`
 	StopGracePeriod string            `yaml:"stop_grace_period"`
 	Restart         string            `yaml:"restart"`
+	Command         []string          `yaml:"command"`
 	User            string            `yaml:"user"`
 	GroupAdd        []string          `yaml:"group_add"`
 	Profiles        []string          `yaml:"profiles"`
@@ -263,26 +267,56 @@ func TestComposePlugin(t *testing.T) {
 
 func TestComposePopd(t *testing.T) {
 	c := loadCompose(t)
-	p := c.Services["docker-popd"]
+	p, plug := c.Services["docker-popd"], c.Services["docker-vim-driver"]
 	if p.Image != "obdocker/docker-popd:latest" {
 		t.Errorf("popd image %q", p.Image)
-	}
-	env := p.env()
-	var users []string
-	for _, entry := range strings.Split(env["POPD_AUTH"], ",") {
-		u, pw, ok := strings.Cut(entry, ":")
-		if !ok || u == "" || pw == "" {
-			t.Fatalf("POPD_AUTH %q: want user:password[,user2:password2]", env["POPD_AUTH"])
-		}
-		users = append(users, entry)
 	}
 	if !p.publishes(vim.DefaultPopPort) {
 		t.Errorf("docker-popd does not publish %s", vim.DefaultPopPort)
 	}
-	if p.mounts(t)[filepath.Dir(env["POPD_STORE"])] == "" {
-		t.Errorf("POPD_STORE %s is not on a volume", env["POPD_STORE"])
+	// The configuration file it is given must load as docker-popd loads it.
+	i := slices.Index(p.Command, "-cfg")
+	if i < 0 || i+1 >= len(p.Command) {
+		t.Fatalf("docker-popd command %v: want -cfg PATH", p.Command)
 	}
-	// The pop:// example reaches this service with one of its users.
+	src := p.mounts(t)[p.Command[i+1]]
+	if src == "" {
+		t.Fatalf("-cfg %s is not mounted", p.Command[i+1])
+	}
+	cfg, err := server.LoadConfig(filepath.Join(repoRoot(t), "deploy", src))
+	if err != nil {
+		t.Fatalf("%s: %v", src, err)
+	}
+	if p.mounts(t)[filepath.Dir(cfg.StorePath)] == "" {
+		t.Errorf("StorePath %s is not on a volume", cfg.StorePath)
+	}
+	if cfg.DockerHost != "" && p.mounts(t)[strings.TrimPrefix(cfg.DockerHost, "unix://")] != "/var/run/docker.sock" {
+		t.Errorf("DockerHost %s is not the mounted Docker socket", cfg.DockerHost)
+	}
+	// Both Pops serve this engine: they must not share a default network
+	// or hand out addresses from overlapping pools.
+	penv := plug.env()
+	if cfg.DefaultNetwork == "" || cfg.DefaultNetwork == penv["OBDOCKER_DEFAULT_NETWORK"] {
+		t.Errorf("docker-popd default network %q: want one apart from the plugin's %q", cfg.DefaultNetwork, penv["OBDOCKER_DEFAULT_NETWORK"])
+	}
+	if cfg.PopName == penv["OBDOCKER_POP_NAME"] {
+		t.Errorf("docker-popd and the plugin share Pop name %q", cfg.PopName)
+	}
+	for _, pair := range [][2]string{
+		{cfg.NetworkPool, penv["OBDOCKER_NETWORK_POOL"]},
+		{cfg.DefaultSubnet, penv["OBDOCKER_DEFAULT_SUBNET"]},
+		{cfg.NetworkPool, penv["OBDOCKER_DEFAULT_SUBNET"]},
+		{cfg.DefaultSubnet, penv["OBDOCKER_NETWORK_POOL"]},
+	} {
+		a, errA := netip.ParsePrefix(pair[0])
+		b, errB := netip.ParsePrefix(pair[1])
+		if errA != nil || errB != nil {
+			t.Errorf("subnets %q, %q: %v %v", pair[0], pair[1], errA, errB)
+		} else if a.Overlaps(b) {
+			t.Errorf("docker-popd's %s overlaps the plugin's %s", a, b)
+		}
+	}
+	// The pop:// example reaches this service as one of its users.
 	var v vim.VimInstance
 	if err := json.Unmarshal(readFile(t, "deploy/examples/vim-docker-pop.json"), &v); err != nil {
 		t.Fatal(err)
@@ -295,8 +329,13 @@ func TestComposePopd(t *testing.T) {
 	if host != "docker-popd" || port != vim.DefaultPopPort {
 		t.Errorf("vim-docker-pop.json authUrl %s does not name the docker-popd service", v.AuthURL)
 	}
-	if !slices.Contains(users, v.DockerKey) {
-		t.Error("vim-docker-pop.json dockerKey is not one of the compose file's POPD_AUTH users")
+	user, pass, _ := strings.Cut(v.DockerKey, ":")
+	u, ok := cfg.Users[user]
+	if !ok {
+		t.Fatalf("vim-docker-pop.json user %q is not a docker-popd user", user)
+	}
+	if err := bcrypt.CompareHashAndPassword([]byte(u.HashedPassword), []byte(pass)); err != nil {
+		t.Errorf("vim-docker-pop.json password of %s does not match %s: %v", user, src, err)
 	}
 }
 

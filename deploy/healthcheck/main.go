@@ -31,8 +31,13 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
-	"github.com/openbaton-docker/obdocker/internal/vimdriver"
+	"github.com/openbaton-docker/obdocker/plugin"
 )
+
+// defaultDockerHost is the daemon's OBDOCKER_DOCKER_HOST default. The check
+// reads that one variable itself rather than importing the daemon's wiring,
+// which would put the whole Docker client in this binary.
+const defaultDockerHost = "unix:///var/run/docker.sock"
 
 // timeout bounds one whole check; Docker's health check timeout should be
 // longer.
@@ -57,12 +62,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "usage: obdocker-health plugin (configured by the OBDOCKER_* environment)")
 			return 2
 		}
-		cfg, cerr := vimdriver.LoadConfig(nil)
+		cfg, cerr := plugin.LoadConfig(nil)
 		if cerr != nil {
 			fmt.Fprintln(stderr, "obdocker-health:", cerr)
 			return 2
 		}
-		err = checkPlugin(ctx, cfg, stdout)
+		dockerHost := os.Getenv(plugin.EnvPrefix + "_DOCKER_HOST")
+		if dockerHost == "" {
+			dockerHost = defaultDockerHost
+		}
+		err = checkPlugin(ctx, cfg, dockerHost, stdout)
 	case "tcp":
 		if len(args) != 2 {
 			fmt.Fprintln(stderr, "usage: obdocker-health tcp HOST:PORT")
@@ -81,20 +90,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 }
 
 // checkPlugin checks the plugin queue's consumers, then the Docker socket.
-func checkPlugin(ctx context.Context, cfg vimdriver.Config, out io.Writer) error {
+func checkPlugin(ctx context.Context, cfg plugin.Config, dockerHost string, out io.Writer) error {
 	n, err := queueConsumers(ctx, cfg)
 	if err != nil {
 		return err
 	}
 	if n < 1 {
-		return fmt.Errorf("queue %s has no consumer: the plugin is not serving", cfg.Plugin.ID())
+		return fmt.Errorf("queue %s has no consumer: the plugin is not serving", cfg.ID())
 	}
-	fmt.Fprintf(out, "queue %s: %d consumers\n", cfg.Plugin.ID(), n)
-	if sock, ok := strings.CutPrefix(cfg.Driver.DockerHost, "unix://"); ok {
+	fmt.Fprintf(out, "queue %s: %d consumers\n", cfg.ID(), n)
+	if sock, ok := strings.CutPrefix(dockerHost, "unix://"); ok {
 		if err := pingDocker(ctx, sock); err != nil {
 			return err
 		}
-		fmt.Fprintf(out, "docker %s: ok\n", cfg.Driver.DockerHost)
+		fmt.Fprintf(out, "docker %s: ok\n", dockerHost)
 	}
 	return nil
 }
@@ -102,8 +111,7 @@ func checkPlugin(ctx context.Context, cfg vimdriver.Config, out io.Writer) error
 // queueConsumers declares the plugin queue passively and returns its
 // consumer count. A missing queue closes the channel with 404, which is the
 // "plugin not found" the NFVO would see.
-func queueConsumers(ctx context.Context, cfg vimdriver.Config) (int, error) {
-	pc := cfg.Plugin
+func queueConsumers(ctx context.Context, pc plugin.Config) (int, error) {
 	deadline, _ := ctx.Deadline()
 	conn, err := amqp.DialConfig(pc.URL(pc.BrokerUser, pc.BrokerPassword), amqp.Config{
 		Dial:       amqp.DefaultDial(time.Until(deadline)),
