@@ -121,6 +121,9 @@ func (c *Client) Logout(ctx context.Context) error {
 		return nil
 	}
 	_, err := c.rpc.Logout(ctx, &emptypb.Empty{}, grpc.PerRPCCredentials(tokenCreds(tok.value)))
+	if status.Code(err) == codes.Unauthenticated {
+		return nil // the session had already ended (expired, or a restarted server)
+	}
 	return wire.FromStatus(ctx, err)
 }
 

@@ -66,7 +66,7 @@ Configuration, in order:
   POPD_AUTH=u:p[,u2:p2] users from the environment, with defaults elsewhere:
                         listen on ` + server.DefaultNetaddr + `, state in ./` + server.DefaultStoreFile + `
                         (POPD_STORE=PATH overrides it)
-  ./` + DefaultConfigPath + `      the default configuration file, if present
+  ./` + DefaultConfigPath + `    the default configuration file, if present
 With none of them docker-popd refuses to start. Flags apply on top of any of them.
 `
 
