@@ -347,6 +347,14 @@ func TestEndToEndNFVOSequence(t *testing.T) {
 	if c, n := r.ours(); c != 0 || n != 1 {
 		t.Fatalf("left with our labels: %d containers, %d networks (want 0 and the default network)", c, n)
 	}
+
+	// SIGTERM: drain, unregister from the NFVO, exit 0.
+	if err := r.stop(); err != nil {
+		t.Fatalf("plugin exit after SIGTERM: %v", err)
+	}
+	if got := r.nfvo.Unregistrations(r.queue); got != 1 {
+		t.Fatalf("unregistrations seen by the NFVO: %d", got)
+	}
 }
 
 // TestEndToEndManyPops: one plugin, two VIM instances on two Docker engines,
