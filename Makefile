@@ -70,7 +70,7 @@ bench: deps test-images ## performance figures as ratios against raw Docker / ba
 	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./pop/ 2>&1 | tee bench.out
 
 .PHONY: image
-image: ## build the deploy images obdocker/docker-vim-driver and obdocker/docker-popd (FROM scratch, nothing pulled)
+image: ## build the deploy images obdocker/docker-vim-driver, docker-vnfm and docker-popd (FROM scratch, nothing pulled)
 	@bash deploy/build-image.sh
 
 demo: deps test-images images ## the main job end to end: the plugin deploys containers over RabbitMQ

@@ -3,7 +3,8 @@
 # nothing pulled: both are FROM scratch):
 #   obdocker/docker-vim-driver:latest  cmd/docker-vim-driver + obdocker-health
 #   obdocker/docker-popd:latest        cmd/docker-popd + obdocker-health
-# Usage: deploy/build-image.sh [vim-driver|popd]...   (default: both)
+#   obdocker/docker-vnfm:latest        cmd/docker-vnfm + obdocker-health
+# Usage: deploy/build-image.sh [vim-driver|popd|vnfm]...   (default: all)
 # TAG=<tag> overrides "latest".
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ TAG=${TAG:-latest}
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
 export CGO_ENABLED=0
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(vim-driver popd)
+[ ${#targets[@]} -gt 0 ] || targets=(vim-driver popd vnfm)
 
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
@@ -38,6 +39,7 @@ for t in "${targets[@]}"; do
 	case $t in
 	vim-driver) build docker-vim-driver ./cmd/docker-vim-driver deploy/docker-vim-driver.Dockerfile ;;
 	popd) build docker-popd ./cmd/docker-popd deploy/docker-popd.Dockerfile ;;
-	*) echo "build-image.sh: unknown image $t (want vim-driver or popd)" >&2; exit 2 ;;
+	vnfm) build docker-vnfm ./cmd/docker-vnfm deploy/docker-vnfm.Dockerfile ;;
+	*) echo "build-image.sh: unknown image $t (want vim-driver, popd or vnfm)" >&2; exit 2 ;;
 	esac
 done

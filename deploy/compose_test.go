@@ -22,6 +22,7 @@ import (
 	"github.com/openbaton-docker/obdocker/internal/vimdriver"
 	"github.com/openbaton-docker/obdocker/pop/server"
 	"github.com/openbaton-docker/obdocker/vim"
+	"github.com/openbaton-docker/obdocker/vnfm"
 )
 
 const composePath = "deploy/docker-compose.yml"
@@ -103,7 +104,7 @@ func (s composeService) publishes(port string) bool {
 
 func TestComposeServices(t *testing.T) {
 	c := loadCompose(t)
-	want := []string{"rabbitmq", "nfvo-db", "nfvo", "docker-vim-driver", "docker-popd"}
+	want := []string{"rabbitmq", "nfvo-db", "nfvo", "docker-vim-driver", "docker-vnfm", "docker-popd"}
 	for _, name := range want {
 		if _, ok := c.Services[name]; !ok {
 			t.Errorf("service %s missing", name)
@@ -262,6 +263,61 @@ func TestComposePlugin(t *testing.T) {
 	}
 	if p.DependsOn["rabbitmq"].Condition != "service_healthy" {
 		t.Error("the plugin must wait for a healthy broker")
+	}
+}
+
+func TestComposeVnfm(t *testing.T) {
+	c := loadCompose(t)
+	v, nfvo, rmq := c.Services["docker-vnfm"], c.Services["nfvo"], c.Services["rabbitmq"]
+	if v.Image != "obdocker/docker-vnfm:latest" {
+		t.Errorf("vnfm image %q", v.Image)
+	}
+	env := v.env()
+	for k := range env {
+		if !strings.HasPrefix(k, vnfm.EnvPrefix+"_") {
+			t.Errorf("vnfm environment %s is not an %s_* variable", k, vnfm.EnvPrefix)
+		}
+	}
+	for k, val := range env {
+		t.Setenv(k, val)
+	}
+	cfg, err := vnfm.LoadConfig()
+	if err != nil {
+		t.Fatalf("the compose environment does not load: %v", err)
+	}
+	nenv := nfvo.env()
+	if cfg.BrokerHost != "rabbitmq" || cfg.BrokerUser != nenv["NFVO_RABBIT_MANAGER_REGISTRATION_USER_NAME"] ||
+		cfg.BrokerPassword != nenv["NFVO_RABBIT_MANAGER_REGISTRATION_USER_PASSWORD"] {
+		t.Errorf("vnfm broker %s as %s: want rabbitmq as the NFVO's registration user", cfg.BrokerHost, cfg.BrokerUser)
+	}
+	if cfg.NFVOUser != interpolate(rmq.Environment["RABBITMQ_DEFAULT_USER"], nil) ||
+		cfg.NFVOPassword != interpolate(rmq.Environment["RABBITMQ_DEFAULT_PASS"], nil) {
+		t.Error("the VNFM must call the plugin with the broker's admin user, as the NFVO does")
+	}
+	if !strings.HasPrefix(cfg.ManagementURL, "http://rabbitmq:15672") {
+		t.Errorf("vnfm management URL %s: want the rabbitmq service's 15672", cfg.ManagementURL)
+	}
+	if cfg.StateDir == "" || v.mounts(t)[cfg.StateDir] == "" {
+		t.Errorf("vnfm state dir %q is not a volume", cfg.StateDir)
+	}
+	if hc := v.Healthcheck; hc == nil || !slices.Contains(hc.Test, "vnfm") {
+		t.Error("vnfm health check does not run obdocker-health vnfm")
+	}
+	// Every example VNFD is for this VNFM.
+	for _, f := range exampleFiles(t, "nsd*.json") {
+		var d nsd
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(b, &d); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		for _, vd := range d.VNFD {
+			if vd.Endpoint != cfg.Type {
+				t.Errorf("%s: vnfd %s endpoint %q is not the compose VNFM's type %q", filepath.Base(f), vd.Name, vd.Endpoint, cfg.Type)
+			}
+		}
 	}
 }
 

@@ -391,3 +391,62 @@ func removePopObjects(cli *dockerclient.Client, popName string) {
 		cli.NetworkRemove(ctx, n.ID)
 	}
 }
+
+// TestVnfmImage runs the Docker VNFM image against the real broker with an
+// NFVO stand-in: it registers, consumes its endpoint queue, passes its
+// health check and stops cleanly.
+func TestVnfmImage(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds an image")
+	}
+	cli := testenv.Docker(t)
+	amqpURL := testenv.RabbitMQ(t)
+	ref := buildImage(t, cli, "vnfm", "obdocker/docker-vnfm")
+	ctx := t.Context()
+	u := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
+	n, err := nfvo.Start(ctx, nfvo.Options{AMQPURL: amqpURL, ManagerQueue: "nfvo.manager.handling-deploy-" + u})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	queue := "deploy-vnfm-" + u
+	env := []string{
+		"OBDOCKER_VNFM_BROKER_HOST=127.0.0.1",
+		"OBDOCKER_VNFM_TYPE=" + queue,
+		"OBDOCKER_VNFM_MANAGER_QUEUE=" + n.ManagerQueue(),
+		"OBDOCKER_VNFM_MANAGEMENT_URL=" + testenv.ManagementURL(),
+		"OBDOCKER_VNFM_LOG_LEVEL=debug",
+	}
+	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Env: env},
+		&container.HostConfig{NetworkMode: "host"}, nil, nil, testenv.Name(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("vnfm container log:\n%s", containerLogs(cli, created.ID))
+		}
+		cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true})
+	})
+	if err := cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 60*time.Second, "vnfm queue "+queue, func() bool {
+		ok, err := n.Management().QueueExists(ctx, queue)
+		return err == nil && ok
+	})
+	if out, code := execIn(t, cli, created.ID, "/usr/local/bin/obdocker-health", "vnfm"); code != 0 {
+		t.Errorf("health check exit %d:\n%s", code, out)
+	}
+	timeout := 40
+	if err := cli.ContainerStop(ctx, created.ID, container.StopOptions{Timeout: &timeout}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := cli.ContainerInspect(ctx, created.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State.ExitCode != 0 {
+		t.Errorf("vnfm exit code %d after SIGTERM, want 0", st.State.ExitCode)
+	}
+}

@@ -5,6 +5,11 @@
 //	                            queue vim-drivers.docker.<name> exists with at
 //	                            least one consumer, and its default Docker
 //	                            endpoint answers /_ping
+//	obdocker-health vnfm        the Docker VNFM is registered and consuming:
+//	                            its endpoint queue (OBDOCKER_VNFM_ENDPOINT,
+//	                            else OBDOCKER_VNFM_TYPE, else docker-vnfm)
+//	                            has a consumer, the NFVO's own liveness test
+//	                            of a VNFM
 //	obdocker-health tcp ADDR    something accepts TCP connections on ADDR
 //	                            (docker-popd's gRPC port)
 //
@@ -26,6 +31,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,6 +78,17 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			dockerHost = defaultDockerHost
 		}
 		err = checkPlugin(ctx, cfg, dockerHost, stdout)
+	case "vnfm":
+		if len(args) != 1 {
+			fmt.Fprintln(stderr, "usage: obdocker-health vnfm (configured by the OBDOCKER_VNFM_* environment)")
+			return 2
+		}
+		cfg, queue, cerr := vnfmConfig(os.Getenv)
+		if cerr != nil {
+			fmt.Fprintln(stderr, "obdocker-health:", cerr)
+			return 2
+		}
+		err = checkQueue(ctx, cfg, queue, stdout)
 	case "tcp":
 		if len(args) != 2 {
 			fmt.Fprintln(stderr, "usage: obdocker-health tcp HOST:PORT")
@@ -79,7 +96,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		err = checkTCP(ctx, args[1], stdout)
 	default:
-		fmt.Fprintf(stderr, "obdocker-health: unknown check %q (want plugin or tcp)\n", args[0])
+		fmt.Fprintf(stderr, "obdocker-health: unknown check %q (want plugin, vnfm or tcp)\n", args[0])
 		return 2
 	}
 	if err != nil {
@@ -91,14 +108,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // checkPlugin checks the plugin queue's consumers, then the Docker socket.
 func checkPlugin(ctx context.Context, cfg plugin.Config, dockerHost string, out io.Writer) error {
-	n, err := queueConsumers(ctx, cfg)
-	if err != nil {
+	if err := checkQueue(ctx, cfg, cfg.ID(), out); err != nil {
 		return err
 	}
-	if n < 1 {
-		return fmt.Errorf("queue %s has no consumer: the plugin is not serving", cfg.ID())
-	}
-	fmt.Fprintf(out, "queue %s: %d consumers\n", cfg.ID(), n)
 	if sock, ok := strings.CutPrefix(dockerHost, "unix://"); ok {
 		if err := pingDocker(ctx, sock); err != nil {
 			return err
@@ -108,14 +120,53 @@ func checkPlugin(ctx context.Context, cfg plugin.Config, dockerHost string, out 
 	return nil
 }
 
-// queueConsumers declares the plugin queue passively and returns its
-// consumer count. A missing queue closes the channel with 404, which is the
-// "plugin not found" the NFVO would see.
-func queueConsumers(ctx context.Context, pc plugin.Config) (int, error) {
+// checkQueue wants at least one consumer on queue.
+func checkQueue(ctx context.Context, cfg plugin.Config, queue string, out io.Writer) error {
+	n, err := queueConsumers(ctx, cfg, queue)
+	if err != nil {
+		return err
+	}
+	if n < 1 {
+		return fmt.Errorf("queue %s has no consumer: its daemon is not serving", queue)
+	}
+	fmt.Fprintf(out, "queue %s: %d consumers\n", queue, n)
+	return nil
+}
+
+// vnfmConfig reads the broker settings of the Docker VNFM
+// (OBDOCKER_VNFM_*, with the VNFM's defaults) into a plugin.Config for the
+// broker URL, and its endpoint queue. The VNFM's own loader is not used:
+// it would link the VNFM, the VIM driver and the Docker client into this
+// binary. deploy/compose_test.go checks the compose file against it.
+func vnfmConfig(getenv func(string) string) (plugin.Config, string, error) {
+	get := func(name, def string) string {
+		if v := getenv("OBDOCKER_VNFM_" + name); v != "" {
+			return v
+		}
+		return def
+	}
+	cfg := plugin.DefaultConfig()
+	cfg.BrokerHost = get("BROKER_HOST", "localhost")
+	cfg.BrokerVhost = get("BROKER_VHOST", "/")
+	cfg.BrokerUser = get("BROKER_USER", "openbaton-manager-user")
+	cfg.BrokerPassword = get("BROKER_PASSWORD", "openbaton")
+	port, err := strconv.Atoi(get("BROKER_PORT", "5672"))
+	if err != nil || port < 1 || port > 65535 {
+		return plugin.Config{}, "", fmt.Errorf("OBDOCKER_VNFM_BROKER_PORT %q is not a TCP port", get("BROKER_PORT", ""))
+	}
+	cfg.BrokerPort = port
+	queue := get("ENDPOINT", get("TYPE", "docker-vnfm"))
+	return cfg, queue, nil
+}
+
+// queueConsumers declares queue passively and returns its consumer count.
+// A missing queue closes the channel with 404, which is the "plugin not
+// found" the NFVO would see.
+func queueConsumers(ctx context.Context, pc plugin.Config, queue string) (int, error) {
 	deadline, _ := ctx.Deadline()
 	conn, err := amqp.DialConfig(pc.URL(pc.BrokerUser, pc.BrokerPassword), amqp.Config{
 		Dial:       amqp.DefaultDial(time.Until(deadline)),
-		Properties: amqp.Table{"connection_name": "obdocker-health " + pc.ID()},
+		Properties: amqp.Table{"connection_name": "obdocker-health " + queue},
 	})
 	if err != nil {
 		return 0, fmt.Errorf("broker %s:%d as %s: %w", pc.BrokerHost, pc.BrokerPort, pc.BrokerUser, err)
@@ -131,7 +182,7 @@ func queueConsumers(ctx context.Context, pc plugin.Config) (int, error) {
 	}
 	res := make(chan result, 1)
 	go func() {
-		q, err := ch.QueueDeclarePassive(pc.ID(), true, true, false, false, nil)
+		q, err := ch.QueueDeclarePassive(queue, true, true, false, false, nil)
 		res <- result{q, err}
 	}()
 	select {
@@ -139,14 +190,14 @@ func queueConsumers(ctx context.Context, pc plugin.Config) (int, error) {
 		if r.err != nil {
 			var aerr *amqp.Error
 			if errors.As(r.err, &aerr) && aerr.Code == amqp.NotFound {
-				return 0, fmt.Errorf("queue %s does not exist: the plugin is not registered or not serving", pc.ID())
+				return 0, fmt.Errorf("queue %s does not exist: its daemon is not registered or not serving", queue)
 			}
-			return 0, fmt.Errorf("queue %s: %w", pc.ID(), r.err)
+			return 0, fmt.Errorf("queue %s: %w", queue, r.err)
 		}
 		return r.q.Consumers, nil
 	case <-ctx.Done():
 		// Closing the connection (deferred) ends the declare.
-		return 0, fmt.Errorf("queue %s: %w", pc.ID(), ctx.Err())
+		return 0, fmt.Errorf("queue %s: %w", queue, ctx.Err())
 	}
 }
 
