@@ -28,6 +28,10 @@ type DialConfig struct {
 	Backoff Backoff
 	// Log receives connection events; nil discards them.
 	Log logrus.FieldLogger
+	// OnConnect, if set, is told of every successful dial by a Supervisor
+	// (redial: not its first), so that metrics can count reconnects. It
+	// runs on the supervisor's goroutine and must not block.
+	OnConnect func(name string, redial bool)
 }
 
 func (c DialConfig) logger() logrus.FieldLogger {
@@ -160,6 +164,9 @@ func (s *Supervisor) run(ctx context.Context) {
 			s.log.Info("reconnected to the broker")
 		} else {
 			s.log.Debug("connected to the broker")
+		}
+		if s.cfg.OnConnect != nil {
+			s.cfg.OnConnect(s.cfg.Name, s.dialCount() > 1)
 		}
 		attempt = 0
 

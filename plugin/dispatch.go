@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 )
@@ -63,7 +64,30 @@ func (t table) lookup(name string, arity int) (Method, error) {
 type Dispatcher struct {
 	t   table
 	log logrus.FieldLogger
+	obs Observer
 }
+
+// Observer receives the plugin's measurements (internal/metrics implements
+// it). Its methods run on the request path and must not block.
+type Observer interface {
+	// CallDone is told of every request: the method (MethodNone when the
+	// body is malformed or names no known method, so outside input cannot
+	// grow the label set), the outcome (Outcome*) and the time taken.
+	CallDone(method, outcome string, d time.Duration)
+	// Reconnected is told when a connection of the plugin is dialled again
+	// after a loss.
+	Reconnected(connection string)
+}
+
+// Outcomes of a request, as Observer.CallDone reports them.
+const (
+	OutcomeOK            = "ok"             // answered
+	OutcomeError         = "error"          // the driver failed: an exception
+	OutcomeMalformed     = "malformed"      // undecodable body: an exception
+	OutcomeUnknownMethod = "unknown_method" // no such method or arity: an exception
+	// MethodNone is the method label of requests without a known method.
+	MethodNone = "none"
+)
 
 // NewDispatcher builds the method table of d.
 func NewDispatcher(d Driver, log logrus.FieldLogger) (*Dispatcher, error) {
@@ -86,10 +110,19 @@ func (discard) Write(p []byte) (int, error) { return len(p), nil }
 // Handle serves one request body and returns the reply body: an answer or
 // an exception, never anything the NFVO cannot parse.
 func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
+	start := time.Now()
+	method, outcome := MethodNone, OutcomeMalformed
+	if d.obs != nil {
+		defer func() { d.obs.CallDone(method, outcome, time.Since(start)) }()
+	}
 	req, err := DecodeRequest(body)
 	if err != nil {
 		d.log.WithError(err).Warn("malformed request")
 		return EncodeException(err)
+	}
+	outcome = OutcomeUnknownMethod
+	if _, known := d.t[req.MethodName]; known {
+		method = req.MethodName
 	}
 	log := d.log.WithFields(logrus.Fields{"method": req.MethodName, "arity": len(req.Parameters)})
 	m, err := d.t.lookup(req.MethodName, len(req.Parameters))
@@ -97,6 +130,7 @@ func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
 		log.WithError(err).Warn("cannot dispatch")
 		return EncodeException(err)
 	}
+	outcome = OutcomeError
 	ans, err := d.invoke(ctx, m, req.Parameters)
 	if err != nil {
 		log.WithError(err).Info("method failed")
@@ -105,6 +139,7 @@ func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
 	if m.Void {
 		// The NFVO does not wait for void methods; answer true anyway so a
 		// listener that does parse it gets a non-null answer.
+		outcome = OutcomeOK
 		b, _ := EncodeAnswer(true)
 		return b
 	}
@@ -114,6 +149,7 @@ func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
 		log.WithError(err).Error("driver bug")
 		return EncodeException(err)
 	}
+	outcome = OutcomeOK
 	log.Debug("answered")
 	return b
 }

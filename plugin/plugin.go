@@ -23,6 +23,7 @@ type Plugin struct {
 	cfg  Config
 	disp *Dispatcher
 	log  logrus.FieldLogger
+	obs  Observer
 
 	mu     sync.Mutex
 	server *amqpx.Server
@@ -53,6 +54,20 @@ func Serve(ctx context.Context, cfg Config, d Driver, log logrus.FieldLogger) er
 		return err
 	}
 	return p.Run(ctx)
+}
+
+// SetObserver makes o receive the plugin's measurements (calls and
+// reconnects). Call it before Run.
+func (p *Plugin) SetObserver(o Observer) {
+	p.obs = o
+	p.disp.obs = o
+}
+
+// onConnect reports reconnects of the serving connections to the observer.
+func (p *Plugin) onConnect(name string, redial bool) {
+	if redial && p.obs != nil {
+		p.obs.Reconnected(name)
+	}
 }
 
 // ID is the plugin's id and queue name.
@@ -109,9 +124,10 @@ func (p *Plugin) serve(ctx context.Context, creds Credentials) error {
 	id := p.cfg.ID()
 	srv, err := amqpx.NewServer(amqpx.ServerConfig{
 		Dial: amqpx.DialConfig{
-			URL:  p.cfg.URL(creds.Username, creds.Password),
-			Name: id,
-			Log:  p.log,
+			URL:       p.cfg.URL(creds.Username, creds.Password),
+			Name:      id,
+			Log:       p.log,
+			OnConnect: p.onConnect,
 		},
 		Queue: id,
 		Declare: func(ch *amqp.Channel) error {
