@@ -66,8 +66,13 @@ proto:
 images: ## build the example NFV images obdocker/echo-server and obdocker/echo-client
 	@bash scripts/images.sh
 
-bench: deps test-images ## performance figures as ratios against raw Docker / bare AMQP
-	$(GO) test -run '^$$' -bench . -benchtime 1x -timeout 60m ./pop/ 2>&1 | tee bench.out
+bench: deps test-images ## performance figures (ratios against raw Docker / bare amqp091), table in docs/benchmarks.md
+	@GO=$(GO) bash scripts/bench.sh
+
+.PHONY: faults
+faults: deps test-images ## fault-injection suite (figures logged as "figure:"), then its disruptive tests alone
+	$(GO) test -race -count=1 -timeout 30m -v ./faults/
+	OBDOCKER_DISRUPTIVE=1 $(GO) test -race -count=1 -p 1 -timeout 30m -v -run 'Disruptive' ./faults/
 
 .PHONY: image
 image: ## build the deploy images obdocker/docker-vim-driver, docker-vnfm and docker-popd (FROM scratch, nothing pulled)

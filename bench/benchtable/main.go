@@ -1,0 +1,73 @@
+// Command benchtable turns the results file of `make bench` (JSON lines,
+// see package bench) and a machine description into the Markdown of
+// docs/benchmarks.md, on stdout.
+//
+//	benchtable RESULTS MACHINE
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/openbaton-docker/obdocker/bench"
+)
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: benchtable RESULTS MACHINE")
+		os.Exit(2)
+	}
+	if err := run(os.Stdout, os.Args[1], os.Args[2]); err != nil {
+		fmt.Fprintln(os.Stderr, "benchtable:", err)
+		os.Exit(1)
+	}
+}
+
+func run(w io.Writer, results, machine string) error {
+	rs, err := bench.ReadResults(results)
+	if err != nil {
+		return err
+	}
+	m, err := os.ReadFile(machine)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "# Benchmarks\n\n")
+	fmt.Fprintf(w, "Written by `make bench` (scripts/bench.sh) on %s. Every figure comes from one run on\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
+	fmt.Fprintf(w, "the machine below: ratios compare the plugin with the raw Docker API or bare amqp091 measured\n")
+	fmt.Fprintf(w, "alternately in the same run; absolute figures depend on the machine and on its load. No test\n")
+	fmt.Fprintf(w, "asserts wall-clock time. How each is measured: docs/benchmarks.md's notes column and bench/*_test.go.\n\n")
+	fmt.Fprintf(w, "| figure | value | target | met | how |\n|---|---|---|---|---|\n")
+	missed := 0
+	for _, r := range rs {
+		met := "—"
+		if r.Met != nil {
+			met = "yes"
+			if !*r.Met {
+				met = "**no**"
+				missed++
+			}
+		}
+		target := r.Target
+		if target == "" {
+			target = "(context)"
+		}
+		fmt.Fprintf(w, "| %s | %s %s | %s | %s | %s |\n", r.Figure, format(r.Value), r.Unit, target, met, strings.ReplaceAll(r.Note, "|", "/"))
+	}
+	fmt.Fprintf(w, "\n%d figures, %d targets missed.\n\n## Machine\n\n```\n%s```\n", len(rs), missed, m)
+	return nil
+}
+
+func format(v float64) string {
+	switch {
+	case v >= 100:
+		return fmt.Sprintf("%.0f", v)
+	case v >= 10:
+		return fmt.Sprintf("%.1f", v)
+	default:
+		return fmt.Sprintf("%.2f", v)
+	}
+}

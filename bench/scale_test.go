@@ -1,0 +1,203 @@
+package bench_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/openbaton-docker/obdocker/bench"
+	"github.com/openbaton-docker/obdocker/bench/rig"
+	"github.com/openbaton-docker/obdocker/internal/testenv"
+	"github.com/openbaton-docker/obdocker/pop"
+	"github.com/openbaton-docker/obdocker/pop/docker"
+)
+
+// BenchmarkListServer1000: listServer through RabbitMQ with 1,000 Pop
+// containers (CREATED: recorded, IPs allocated, nothing on Docker), and
+// the daemon's RSS with them.
+func BenchmarkListServer1000(b *testing.B) {
+	const n, runs = 1000, 30
+	r := rig.New(b, rig.Options{Subnet: "10.207.72.0/21", Pool: "10.207.124.0/24"})
+	c := newCaller(b, r)
+	createMany(b, r, c, "ls", n, 20)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var lat []time.Duration
+	size := 0
+	for range runs {
+		t0 := time.Now()
+		ans, err := c.Call(ctx, "listServer", r.VIM())
+		if err != nil {
+			b.Fatal(err)
+		}
+		lat = append(lat, time.Since(t0))
+		var ss []json.RawMessage
+		if err := json.Unmarshal(ans, &ss); err != nil || len(ss) != n {
+			b.Fatalf("listServer: %d servers, %v", len(ss), err)
+		}
+		size = len(ans)
+	}
+	record(b, bench.AtMost("listServer", "listServer p50 with 1,000 containers", bench.MS(bench.Percentile(lat, .5)), "ms", 20,
+		fmt.Sprintf("%d calls; max %.1f ms; answer %d KB", runs, bench.MS(bench.Percentile(lat, 1)), size/1024)))
+	rss, err := r.RSS()
+	if err != nil {
+		b.Fatal(err)
+	}
+	record(b, bench.AtMost("rss", "plugin RSS with 1,000 containers", float64(rss)/(1<<20), "MB", 60,
+		fmt.Sprintf("VmRSS of the daemon after creating %d containers and %d listServer calls", n, runs)))
+}
+
+// BenchmarkRestartRecovery500: the daemon is stopped with 500 containers
+// (450 CREATED, 50 RUNNING) and started again; the figure is the time from
+// the process start until it serves listServer with all 500 in their
+// states (the Pop opens, reconciles its store with Docker, on that call).
+func BenchmarkRestartRecovery500(b *testing.B) {
+	const created, running, restarts = 450, 50, 3
+	r := rig.New(b, rig.Options{Subnet: "10.207.80.0/22", Pool: "10.207.123.0/24"})
+	c := newCaller(b, r)
+	createMany(b, r, c, "rc", created, 20)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 10)
+	for i := range running {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ctx, cancel := callCtx(b)
+			defer cancel()
+			if _, err := launch(ctx, r, c, fmt.Sprintf("rr%03d-%s", i, r.PopName)); err != nil {
+				b.Error(err)
+			}
+		}()
+	}
+	wg.Wait()
+	if b.Failed() {
+		return
+	}
+	c.Close()
+	var lat []time.Duration
+	for range restarts {
+		if err := r.Stop(); err != nil {
+			b.Fatal(err)
+		}
+		r.StartNoWait()
+		t0 := r.Started
+		for {
+			if d, ok := serves(r, created+running, running); ok {
+				lat = append(lat, d.Sub(t0))
+				break
+			}
+			if time.Since(t0) > 2*time.Minute {
+				b.Fatalf("not serving all state 2 min after start; log:\n%s", r.Logs())
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	record(b, bench.AtMost("restart", "restart recovery with 500 containers (start → serving all)", bench.MS(bench.Percentile(lat, .5))/1000, "s", 2,
+		fmt.Sprintf("%d CREATED + %d RUNNING; %d restarts (SIGTERM, start), max %.2f s", created, running, restarts, bench.MS(bench.Percentile(lat, 1))/1000)))
+}
+
+// serves makes one listServer call on a fresh connection (the daemon may
+// not consume yet) and reports when it answered with all n servers and
+// the running ones ACTIVE.
+func serves(r *rig.Rig, n, active int) (time.Time, bool) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	q, err := r.NFVO.Management().Queue(ctx, r.Queue)
+	if err != nil || q.Consumers == 0 {
+		return time.Time{}, false
+	}
+	c, err := r.NewCaller(ctx)
+	if err != nil {
+		return time.Time{}, false
+	}
+	defer c.Close()
+	ans, err := c.Call(ctx, "listServer", r.VIM())
+	if err != nil {
+		return time.Time{}, false
+	}
+	done := time.Now()
+	var ss []server
+	if json.Unmarshal(ans, &ss) != nil || len(ss) != n {
+		return time.Time{}, false
+	}
+	a := 0
+	for _, s := range ss {
+		if s.Status == "ACTIVE" {
+			a++
+		}
+	}
+	return done, a == active
+}
+
+// BenchmarkExitDetection: a container is killed from outside (docker
+// kill); the figure is the time until the Pop (the core, in process)
+// records EXITED or FAILED: Docker's event stream, not the resync.
+func BenchmarkExitDetection(b *testing.B) {
+	const runs = 20
+	raw := testenv.Docker(b)
+	name := testenv.Name(b)
+	be, err := docker.New(context.Background(), docker.Options{Host: testenv.DockerHost(), PopName: name})
+	if err != nil {
+		b.Fatal(err)
+	}
+	core, err := pop.Open(context.Background(), pop.Config{
+		PopName: name, StorePath: filepath.Join(b.TempDir(), "pop.db"),
+		DefaultNetwork: "priv-" + name, DefaultSubnet: "10.207.96.0/24", NetworkPool: "10.207.97.0/24",
+	}, be)
+	if err != nil {
+		be.Close()
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		ctx := context.Background()
+		cs, _ := core.Containers(ctx, pop.Filter{})
+		for _, c := range cs {
+			_ = core.Delete(ctx, pop.ByID(c.ID))
+		}
+		ns, _ := core.Networks(ctx, pop.Filter{})
+		for _, n := range ns {
+			_ = core.DeleteNetwork(ctx, pop.ByID(n.ID))
+		}
+		core.Close()
+		be.Close()
+	})
+	ctx := context.Background()
+	var lat []time.Duration
+	for i := range runs {
+		ct, err := core.Create(ctx, pop.ContainerConfig{Name: fmt.Sprintf("ex%02d-%s", i, name), Image: testenv.BusyboxImage})
+		if err != nil {
+			b.Fatal(err)
+		}
+		ct, err = core.Start(ctx, pop.ByID(ct.ID))
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := raw.ContainerKill(ctx, ct.DockerID, "KILL"); err != nil {
+			b.Fatal(err)
+		}
+		t0 := time.Now()
+		for {
+			cs, err := core.Containers(ctx, pop.ByID(ct.ID))
+			if err == nil && len(cs) == 1 && (cs[0].State == pop.StateExited || cs[0].State == pop.StateFailed) {
+				break
+			}
+			if time.Since(t0) > 30*time.Second {
+				b.Fatal("death not seen in 30 s")
+			}
+			runtime.Gosched()
+			time.Sleep(time.Millisecond)
+		}
+		lat = append(lat, time.Since(t0))
+		_ = core.Delete(ctx, pop.ByID(ct.ID))
+	}
+	note := fmt.Sprintf("%d kills; polled every 1 ms", runs)
+	record(b, bench.AtMost("exit", "exit detection p50", bench.MS(bench.Percentile(lat, .5)), "ms", 1000, note))
+	record(b, bench.AtMost("exit", "exit detection max", bench.MS(bench.Percentile(lat, 1)), "ms", 1000, note))
+}
