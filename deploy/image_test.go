@@ -127,7 +127,7 @@ func TestPluginImage(t *testing.T) {
 		"OBDOCKER_LOG_LEVEL=debug",
 	}
 	t.Cleanup(func() { removePopObjects(cli, popName) })
-	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Env: env},
+	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Env: env, Healthcheck: fastHealth},
 		&container.HostConfig{
 			// The broker listens on the host's loopback.
 			NetworkMode: "host",
@@ -181,11 +181,8 @@ func TestPluginImage(t *testing.T) {
 		t.Errorf("refresh from the container lists no %s (got %d tags)", testenv.BusyboxImage, len(tags))
 	}
 
-	// The image's own health check, as Docker runs it.
-	out, code := execIn(t, cli, created.ID, "/usr/local/bin/obdocker-health", "plugin")
-	if code != 0 {
-		t.Errorf("health check exit %d:\n%s", code, out)
-	}
+	// The image's own health check, run by Docker as the image's user.
+	waitHealthy(t, cli, created.ID)
 
 	// SIGTERM: drain, unregister, exit 0; the autoDelete queue goes.
 	timeout := 40
@@ -242,7 +239,9 @@ func TestPopdImage(t *testing.T) {
 	}
 	addr := freeAddr(t)
 	t.Cleanup(func() { removePopObjects(cli, popName) })
-	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref,
+	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Healthcheck: &container.HealthConfig{
+		// The image's check names the default port; this one listens elsewhere.
+		Test: []string{"CMD", "/usr/local/bin/obdocker-health", "tcp", addr}, Interval: time.Second, Retries: 3},
 		// As in the compose file, plus a free port: the test shares the
 		// host's network (the engine may have no default bridge).
 		Cmd: []string{"-cfg", "/etc/docker-popd/docker-popd.toml", "-addr", addr}},
@@ -264,10 +263,7 @@ func TestPopdImage(t *testing.T) {
 	if err := cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 30*time.Second, "docker-popd health check", func() bool {
-		_, code := execIn(t, cli, created.ID, "/usr/local/bin/obdocker-health", "tcp", addr)
-		return code == 0
-	})
+	waitHealthy(t, cli, created.ID)
 
 	// Log in as vim-docker-pop.json does (dockerKey user:password).
 	var v vim.VimInstance
@@ -323,6 +319,45 @@ func freeAddr(t *testing.T) string {
 	return addr
 }
 
+// fastHealth keeps the image's health check command and only shortens its
+// interval, so a test sees Docker's verdict in seconds.
+var fastHealth = &container.HealthConfig{Interval: time.Second, Retries: 3}
+
+// waitHealthy waits for Docker's own health check verdict on a container.
+func waitHealthy(t *testing.T, cli *dockerclient.Client, id string) {
+	t.Helper()
+	var last string
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		st, err := cli.ContainerInspect(t.Context(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.State.Health == nil {
+			t.Fatal("container has no health check")
+		}
+		switch st.State.Health.Status {
+		case container.Healthy:
+			return
+		case container.Unhealthy:
+			t.Fatalf("unhealthy: %s", healthLog(st.State.Health))
+		}
+		last = healthLog(st.State.Health)
+		if time.Now().After(deadline) {
+			t.Fatalf("not healthy within 60 s (status %s): %s", st.State.Health.Status, last)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func healthLog(h *container.Health) string {
+	if len(h.Log) == 0 {
+		return "no check ran yet"
+	}
+	l := h.Log[len(h.Log)-1]
+	return fmt.Sprintf("exit %d: %s", l.ExitCode, strings.TrimSpace(l.Output))
+}
+
 func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(d)
@@ -332,21 +367,6 @@ func waitFor(t *testing.T, d time.Duration, what string, ok func() bool) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// execIn runs a command in a running container and returns its output and
-// exit code.
-func execIn(t *testing.T, cli *dockerclient.Client, id string, cmd ...string) (string, int) {
-	t.Helper()
-	c := exec.CommandContext(t.Context(), "docker", append([]string{"exec", id}, cmd...)...)
-	out, err := c.CombinedOutput()
-	if ee, ok := err.(*exec.ExitError); ok {
-		return string(out), ee.ExitCode()
-	}
-	if err != nil {
-		t.Fatalf("docker exec: %v\n%s", err, out)
-	}
-	return string(out), 0
 }
 
 // runHealthOnce runs the health check as a one-off container of the image.
@@ -417,7 +437,7 @@ func TestVnfmImage(t *testing.T) {
 		"OBDOCKER_VNFM_MANAGEMENT_URL=" + testenv.ManagementURL(),
 		"OBDOCKER_VNFM_LOG_LEVEL=debug",
 	}
-	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Env: env},
+	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Env: env, Healthcheck: fastHealth},
 		&container.HostConfig{NetworkMode: "host"}, nil, nil, testenv.Name(t))
 	if err != nil {
 		t.Fatal(err)
@@ -435,9 +455,7 @@ func TestVnfmImage(t *testing.T) {
 		ok, err := n.Management().QueueExists(ctx, queue)
 		return err == nil && ok
 	})
-	if out, code := execIn(t, cli, created.ID, "/usr/local/bin/obdocker-health", "vnfm"); code != 0 {
-		t.Errorf("health check exit %d:\n%s", code, out)
-	}
+	waitHealthy(t, cli, created.ID)
 	timeout := 40
 	if err := cli.ContainerStop(ctx, created.ID, container.StopOptions{Timeout: &timeout}); err != nil {
 		t.Fatal(err)
