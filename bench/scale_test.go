@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"os"
 	"path/filepath"
 	"runtime"
 	"sync"
@@ -22,11 +25,25 @@ import (
 // the daemon's RSS with them.
 func BenchmarkListServer1000(b *testing.B) {
 	const n, runs = 1000, 30
-	r := rig.New(b, rig.Options{Subnet: "10.207.72.0/21", Pool: "10.207.124.0/24"})
+	prof := os.Getenv(ProfileEnv)
+	o := rig.Options{Subnet: "10.207.72.0/21", Pool: "10.207.124.0/24"}
+	if prof != "" {
+		o.Metrics, o.Env = true, []string{"OBDOCKER_METRICS_PPROF=true"}
+	}
+	r := rig.New(b, o)
 	c := newCaller(b, r)
 	createMany(b, r, c, "ls", n, 20)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
+	if prof != "" {
+		profileDuring(b, r, prof+"/listserver.cpu.pprof", func() {
+			for range 50 {
+				if _, err := c.Call(ctx, "listServer", r.VIM()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
 	var lat []time.Duration
 	size := 0
 	for range runs {
@@ -200,4 +217,38 @@ func BenchmarkExitDetection(b *testing.B) {
 	note := fmt.Sprintf("%d kills; polled every 1 ms", runs)
 	record(b, bench.AtMost("exit", "exit detection p50", bench.MS(bench.Percentile(lat, .5)), "ms", 1000, note))
 	record(b, bench.AtMost("exit", "exit detection max", bench.MS(bench.Percentile(lat, 1)), "ms", 1000, note))
+}
+
+// ProfileEnv names a directory: when set, benchmarks that can also write a
+// CPU profile of the daemon there (pprof over OBDOCKER_METRICS_PPROF).
+const ProfileEnv = "OBDOCKER_BENCH_PROFILE"
+
+// profileDuring takes a CPU profile of the daemon while load runs.
+func profileDuring(b *testing.B, r *rig.Rig, path string, load func()) {
+	b.Helper()
+	done := make(chan error, 1)
+	go func() {
+		resp, err := http.Get("http://" + r.MetricsAddr() + "/debug/pprof/profile?seconds=5")
+		if err != nil {
+			done <- err
+			return
+		}
+		defer resp.Body.Close()
+		f, err := os.Create(path)
+		if err != nil {
+			done <- err
+			return
+		}
+		_, err = io.Copy(f, resp.Body)
+		f.Close()
+		done <- err
+	}()
+	end := time.Now().Add(5 * time.Second)
+	for time.Now().Before(end) {
+		load()
+	}
+	if err := <-done; err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("CPU profile of the daemon: %s", path)
 }

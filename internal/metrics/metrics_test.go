@@ -45,7 +45,7 @@ func TestHealthz(t *testing.T) {
 		{doc: "not serving", serving: false, code: 503, body: "not serving\n"},
 	} {
 		t.Run(tc.doc, func(t *testing.T) {
-			h := metrics.New().Handler(func() bool { return tc.serving })
+			h := metrics.New().Handler(func() bool { return tc.serving }, false)
 			code, body := get(t, h, "/healthz")
 			if code != tc.code || body != tc.body {
 				t.Fatalf("got %d %q, want %d %q", code, body, tc.code, tc.body)
@@ -69,7 +69,7 @@ func TestSeries(t *testing.T) {
 			fn(k, p)
 		}
 	}, time.Second)
-	code, body := get(t, m.Handler(func() bool { return true }), "/metrics")
+	code, body := get(t, m.Handler(func() bool { return true }, false), "/metrics")
 	if code != 200 {
 		t.Fatalf("status %d", code)
 	}
@@ -99,7 +99,7 @@ func TestSeries(t *testing.T) {
 func TestNoGlobalState(t *testing.T) {
 	a, b := metrics.New(), metrics.New()
 	a.CallDone("getType", "ok", time.Millisecond)
-	_, body := get(t, b.Handler(func() bool { return true }), "/metrics")
+	_, body := get(t, b.Handler(func() bool { return true }, false), "/metrics")
 	if strings.Contains(body, `method="getType"`) {
 		t.Fatal("series of one Metrics appear in another")
 	}
@@ -107,7 +107,7 @@ func TestNoGlobalState(t *testing.T) {
 
 func TestListenAndClose(t *testing.T) {
 	m := metrics.New()
-	s, err := metrics.Listen("127.0.0.1:0", m.Handler(func() bool { return false }), discard())
+	s, err := metrics.Listen("127.0.0.1:0", m.Handler(func() bool { return false }, false), discard())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	httppprof "net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
@@ -14,9 +15,18 @@ import (
 
 // Handler serves /metrics from the registry and /healthz: 200 "serving"
 // while serving() is true, otherwise 503 "not serving" (an orchestrator
-// restarts or routes around the daemon on 503).
-func (m *Metrics) Handler(serving func() bool) http.Handler {
+// restarts or routes around the daemon on 503). With pprof, it also serves
+// Go's profiles under /debug/pprof/ (for finding a missed benchmark
+// target; off by default, they reveal internals).
+func (m *Metrics) Handler(serving func() bool, pprof bool) http.Handler {
 	mux := http.NewServeMux()
+	if pprof {
+		mux.HandleFunc("/debug/pprof/", httppprof.Index)
+		mux.HandleFunc("/debug/pprof/cmdline", httppprof.Cmdline)
+		mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
+		mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
+		mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
+	}
 	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")

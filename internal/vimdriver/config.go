@@ -25,6 +25,8 @@ type MetricsConfig struct {
 	// Addr is host:port of the Prometheus /metrics and /healthz endpoint;
 	// empty: no endpoint (see docs/observability.md).
 	Addr string `envconfig:"METRICS_ADDR"`
+	// Pprof also serves Go's profiles under /debug/pprof/ on Addr.
+	Pprof bool `envconfig:"METRICS_PPROF" default:"false"`
 }
 
 // DriverConfig holds the VIM driver's settings, OBDOCKER_<NAME>.

@@ -39,7 +39,7 @@ func Run(ctx context.Context, cfg Config, log logrus.FieldLogger) error {
 		return err
 	}
 	if cfg.Metrics.Addr != "" {
-		srv, err := serveMetrics(cfg.Metrics.Addr, p, d, log)
+		srv, err := serveMetrics(cfg.Metrics, p, d, log)
 		if err != nil {
 			return err
 		}
@@ -52,7 +52,7 @@ func Run(ctx context.Context, cfg Config, log logrus.FieldLogger) error {
 
 // serveMetrics wires the plugin, its connections and its Pops to a fresh
 // registry and serves it with the health endpoint.
-func serveMetrics(addr string, p *plugin.Plugin, d *vim.Driver, log logrus.FieldLogger) (*metrics.Server, error) {
+func serveMetrics(cfg MetricsConfig, p *plugin.Plugin, d *vim.Driver, log logrus.FieldLogger) (*metrics.Server, error) {
 	m := metrics.New()
 	p.SetObserver(m)
 	serving := func() bool {
@@ -72,7 +72,7 @@ func serveMetrics(addr string, p *plugin.Plugin, d *vim.Driver, log logrus.Field
 		return 0
 	})
 	m.WatchPops(d.Pops().Each, 5*time.Second)
-	return metrics.Listen(addr, m.Handler(serving), log)
+	return metrics.Listen(cfg.Addr, m.Handler(serving, cfg.Pprof), log)
 }
 
 // NewDriver builds the VIM driver with the daemon's Pop factories.
