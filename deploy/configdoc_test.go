@@ -19,14 +19,20 @@ type configVar struct {
 }
 
 // configVars reads the envconfig tags of every configuration struct the
-// daemon loads, so a new field is a new variable the docs must cover.
+// daemon loads: each struct field of vimdriver.Config (the plugin's, the
+// driver's, the metrics' settings, and whatever is added next), so a new
+// field is a new variable the docs must cover.
 func configVars(t testing.TB) []configVar {
 	t.Helper()
 	var out []configVar
-	for _, v := range []any{plugin.Config{}, vimdriver.DriverConfig{}} {
-		typ := reflect.TypeOf(v)
-		for i := range typ.NumField() {
-			f := typ.Field(i)
+	top := reflect.TypeOf(vimdriver.Config{})
+	for i := range top.NumField() {
+		typ := top.Field(i).Type
+		if typ.Kind() != reflect.Struct {
+			t.Fatalf("vimdriver.Config.%s is not a struct: teach configVars about it", top.Field(i).Name)
+		}
+		for j := range typ.NumField() {
+			f := typ.Field(j)
 			if !f.IsExported() || f.Tag.Get("ignored") == "true" {
 				continue
 			}
