@@ -30,6 +30,7 @@ func rabbitmqctl(t *testing.T, args ...string) {
 type traffic struct {
 	ok, failed atomic.Int64
 	stop       chan struct{}
+	once       sync.Once
 	wg         sync.WaitGroup
 }
 
@@ -79,7 +80,10 @@ func startTraffic(t *testing.T, r *rig.Rig, workers int) *traffic {
 	return tr
 }
 
-func (tr *traffic) end() { close(tr.stop); tr.wg.Wait() }
+func (tr *traffic) end() {
+	tr.once.Do(func() { close(tr.stop) })
+	tr.wg.Wait()
+}
 
 // TestDisruptiveBrokerRestartDuringTraffic restarts the broker application
 // while calls flow: the plugin reconnects and re-registers its queue by
@@ -190,8 +194,8 @@ func restartDockerd(t *testing.T) time.Duration {
 	pid := dockerdPID(t)
 	must(t, syscall.Kill(pid, syscall.SIGTERM), "kill dockerd")
 	for i := 0; syscall.Kill(pid, 0) == nil; i++ {
-		if i > 600 {
-			t.Fatal("dockerd did not exit within 60 s of SIGTERM")
+		if i > 1200 {
+			t.Fatal("dockerd did not exit within 120 s of SIGTERM")
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -96,7 +96,13 @@ func EncodeAnswer(v any) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return json.Marshal(answerEnvelope{Answer: b})
+	// The same bytes as json.Marshal(answerEnvelope{Answer: b}), since b is
+	// already compact, escaped JSON from json.Marshal; without a second
+	// pass over it (half the encoding time of a large listServer).
+	out := make([]byte, 0, len(`{"answer":}`)+len(b))
+	out = append(out, `{"answer":`...)
+	out = append(out, b...)
+	return append(out, '}'), nil
 }
 
 func marshalAnswer(v any) (json.RawMessage, error) {
