@@ -31,12 +31,12 @@ import (
 	"github.com/openbaton-docker/obdocker/vim"
 )
 
-// The image tests use 10.206.0.0/16 only.
+// The image tests use 10.208.0.0/16 only.
 const (
-	testDefaultSubnet = "10.206.0.0/24"
-	testNetworkPool   = "10.206.16.0/20"
-	testPopdSubnet    = "10.206.32.0/24"
-	testPopdPool      = "10.206.48.0/20"
+	testDefaultSubnet = "10.208.0.0/24"
+	testNetworkPool   = "10.208.16.0/20"
+	testPopdSubnet    = "10.208.32.0/24"
+	testPopdPool      = "10.208.48.0/20"
 )
 
 // buildImage runs deploy/build-image.sh for one image under a unique tag,

@@ -21,6 +21,7 @@ rabbit_ok() {
 
 # Quick path: everything already up.
 if command -v dockerd >/dev/null && command -v rabbitmqctl >/dev/null && command -v ip >/dev/null &&
+	command -v docker-compose >/dev/null &&
 	[ -x /bin/busybox ] && docker_ok && rabbit_ok; then
 	exit 0
 fi
@@ -33,6 +34,8 @@ command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v curl >/dev/null || missing+=(curl)
 command -v ip >/dev/null || missing+=(iproute2)
+# Validates deploy/docker-compose.yml (nothing is started with it here).
+command -v docker-compose >/dev/null || missing+=(docker-compose)
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
