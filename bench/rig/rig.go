@@ -117,6 +117,9 @@ type Rig struct {
 // removed at cleanup.
 func New(tb testing.TB, o Options) *Rig {
 	tb.Helper()
+	if testing.Short() {
+		tb.Skip("-short: the rig needs the real broker and dockerd")
+	}
 	raw := testenv.Docker(tb)
 	amqpURL := testenv.RabbitMQ(tb)
 	u := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
