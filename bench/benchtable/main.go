@@ -39,7 +39,9 @@ func run(w io.Writer, results, machine string) error {
 	fmt.Fprintf(w, "Written by `make bench` (scripts/bench.sh) on %s. Every figure comes from one run on\n", time.Now().UTC().Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(w, "the machine below: ratios compare the plugin with the raw Docker API or bare amqp091 measured\n")
 	fmt.Fprintf(w, "alternately in the same run; absolute figures depend on the machine and on its load. No test\n")
-	fmt.Fprintf(w, "asserts wall-clock time. How each is measured: docs/benchmarks.md's notes column and bench/*_test.go.\n\n")
+	fmt.Fprintf(w, "asserts wall-clock time. How each figure is measured: the last column and bench/*_test.go; run it\n")
+	fmt.Fprintf(w, "again with `make bench` (a subset: `BENCH=GetType make bench`; daemon CPU profiles:\n")
+	fmt.Fprintf(w, "`OBDOCKER_BENCH_PROFILE=DIR`). The fault-injection figures are in the `make faults` output.\n\n")
 	fmt.Fprintf(w, "| figure | value | target | met | how |\n|---|---|---|---|---|\n")
 	missed := 0
 	for _, r := range rs {

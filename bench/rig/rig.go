@@ -126,7 +126,12 @@ func New(tb testing.TB, o Options) *Rig {
 	r := &Rig{TB: tb, Docker: raw, AMQPURL: amqpURL, PopName: "rig-" + u, PluginName: "rig" + u}
 	r.Queue = "vim-drivers.docker." + r.PluginName
 	r.DefaultNetwork = "private-" + u
-	n, err := nfvo.Start(context.Background(), nfvo.Options{AMQPURL: amqpURL, ManagerQueue: "nfvo.manager.handling-rig-" + u})
+	// Its own bootstrap user: a stand-in deletes its bootstrap user when it
+	// closes, and the shared default one would vanish under other tests'
+	// plugins (and theirs under ours).
+	mgrUser, mgrPass := "rig-manager-"+u, "rig-"+uuid.NewString()
+	n, err := nfvo.Start(context.Background(), nfvo.Options{AMQPURL: amqpURL, ManagerQueue: "nfvo.manager.handling-rig-" + u,
+		ManagerUser: mgrUser, ManagerPassword: mgrPass})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -142,6 +147,8 @@ func New(tb testing.TB, o Options) *Rig {
 	r.env = append(os.Environ(),
 		"OBDOCKER_PLUGIN_NAME="+r.PluginName,
 		"OBDOCKER_MANAGER_QUEUE="+n.ManagerQueue(),
+		"OBDOCKER_BROKER_USER="+mgrUser,
+		"OBDOCKER_BROKER_PASSWORD="+mgrPass,
 		"OBDOCKER_STATE_DIR="+tb.TempDir(),
 		"OBDOCKER_POP_NAME="+r.PopName,
 		"OBDOCKER_DEFAULT_NETWORK="+r.DefaultNetwork,
