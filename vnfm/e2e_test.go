@@ -3,6 +3,7 @@ package vnfm_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -21,6 +22,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
+	"github.com/openbaton-docker/obdocker/nfvo"
 	"github.com/openbaton-docker/obdocker/nfvo/orchestrator"
 	"github.com/openbaton-docker/obdocker/nfvo/orchestrator/rig"
 	"github.com/openbaton-docker/obdocker/pop/docker"
@@ -106,8 +108,18 @@ func startRig(t *testing.T, extraEnv ...string) (*rig.Rig, *client.Client, *even
 	u := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	k := 1 + rand.IntN(120)
 	ev := &events{}
+	var childOut io.Writer
+	if p := os.Getenv("OBDOCKER_TEST_CHILD_LOG"); p != "" {
+		f, err := os.Create(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		childOut = f
+	}
 	r, err := rig.Start(t.Context(), rig.Config{
-		DriverBin: dbin, VNFMBin: vbin, Unique: u,
+		ChildOutput: childOut,
+		DriverBin:   dbin, VNFMBin: vbin, Unique: u,
 		AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(), DockerHost: testenv.DockerHost(),
 		DefaultSubnet: fmt.Sprintf("10.206.%d.0/24", k),
 		NetworkPool:   fmt.Sprintf("10.206.%d.0/20", 128+16*rand.IntN(5)),
@@ -518,4 +530,51 @@ func TestEndToEndScaleOut(t *testing.T) {
 		c, n := ours(t, raw, r.PopName)
 		return c == 0 && n == 1, fmt.Sprintf("%d containers, %d networks", c, n)
 	})
+}
+
+// TestDisruptiveVNFMConnectionLoss cuts the VNFM's own broker connections
+// and deletes its RabbitMQ user (as an NFVO reinstall would): the VNFM must
+// redial, be refused, register again with new credentials, redeclare its
+// queue, and deploy the echo NSD.
+func TestDisruptiveVNFMConnectionLoss(t *testing.T) {
+	testenv.Disruptive(t)
+	r, _, _ := startRig(t)
+	ctx := t.Context()
+	queueBack := func(what string) {
+		waitFor(t, 30*time.Second, what, func() (bool, string) {
+			_, ok := r.NFVO.Credentials(r.VNFMType)
+			q, _ := r.NFVO.Management().Queue(ctx, r.VNFMType)
+			return ok && q.Consumers > 0, fmt.Sprintf("credentials %v, queue %+v", ok, q)
+		})
+	}
+	// 1. The connections drop (broker restart, network): redial with the
+	// same credentials, redeclare and consume again.
+	closed, err := nfvo.ForceCloseConnections(ctx, func(name string) bool {
+		return strings.HasPrefix(name, "obdocker-vnfm-") && strings.HasSuffix(name, r.VNFMType)
+	}, "test: connection loss")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(closed) == 0 {
+		t.Fatal("no VNFM connection to close")
+	}
+	t.Logf("force-closed %v", closed)
+	time.Sleep(time.Second)
+	queueBack("VNFM consuming again after a connection loss")
+	// 2. The NFVO forgets the VNFM and deletes its user (the broker closes
+	// its connections): the redial is refused, so register again.
+	if err := r.NFVO.Forget(ctx, r.VNFMType); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	queueBack("VNFM registered again")
+	id := deployEcho(t, r)
+	if err := r.Orch.Delete(ctx, id); err != nil {
+		t.Fatal(err)
+	}
+	dctx, cancel := context.WithTimeout(ctx, 60*time.Second)
+	defer cancel()
+	if err := r.Orch.WaitStatus(dctx, id, "DELETED"); err != nil {
+		t.Fatal(err)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -36,6 +37,7 @@ func (v *VNFM) register(ctx context.Context) (nfvo.Credentials, error) {
 	}
 	var bo amqpx.Backoff
 	for attempt := 0; ; attempt++ {
+		v.log.WithField("attempt", attempt+1).WithField("manager_queue", v.cfg.ManagerQueue).Debug("registering with the NFVO")
 		creds, err := v.registerOnce(ctx, body)
 		if err == nil {
 			v.log.WithField("user", creds.RabbitUsername).Info("registered with the NFVO")
@@ -54,9 +56,34 @@ func (v *VNFM) register(ctx context.Context) (nfvo.Credentials, error) {
 	}
 }
 
+// registerOnce runs one registration under a hard deadline: a broker that
+// stalls a fresh connection (seen under load, after the handshake, where
+// the client sets no deadline) must not stall registration forever. A
+// stalled attempt finishes, and closes its connection, in the background.
 func (v *VNFM) registerOnce(ctx context.Context, body []byte) (nfvo.Credentials, error) {
-	ctx, cancel := context.WithTimeout(ctx, v.cfg.RegisterTimeout+10*v.cfg.RegisterTimeout/10)
-	defer cancel()
+	limit := 2*v.cfg.RegisterTimeout + 10*time.Second
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	type result struct {
+		c   nfvo.Credentials
+		err error
+	}
+	res := make(chan result, 1)
+	v.bg.Add(1)
+	go func() {
+		defer v.bg.Done()
+		defer cancel()
+		c, err := v.registerAttempt(ctx, body)
+		res <- result{c, err}
+	}()
+	select {
+	case r := <-res:
+		return r.c, r.err
+	case <-ctx.Done():
+		return nfvo.Credentials{}, fmt.Errorf("registration attempt stalled for %s: %w", limit, ctx.Err())
+	}
+}
+
+func (v *VNFM) registerAttempt(ctx context.Context, body []byte) (nfvo.Credentials, error) {
 	cl, err := amqpx.NewClient(ctx, amqpx.ClientConfig{Dial: amqpx.DialConfig{
 		URL: v.cfg.amqpURL(v.cfg.BrokerUser, v.cfg.BrokerPassword), Name: "obdocker-vnfm-register-" + v.cfg.Endpoint, Log: v.log,
 	}})
@@ -64,6 +91,7 @@ func (v *VNFM) registerOnce(ctx context.Context, body []byte) (nfvo.Credentials,
 		return nfvo.Credentials{}, err
 	}
 	defer cl.Close()
+	v.log.WithField("reply_queue", cl.ReplyQueue()).Debug("registration request")
 	wctx, wcancel := context.WithTimeout(ctx, v.cfg.RegisterTimeout)
 	defer wcancel()
 	d, err := cl.Call(wctx, "", v.cfg.ManagerQueue, amqp.Publishing{ContentType: "text/plain", Body: body})

@@ -36,7 +36,8 @@ type VNFM struct {
 
 	sem      chan struct{}
 	inflight sync.WaitGroup
-	active   atomic.Int64 // commands being handled
+	bg       sync.WaitGroup // stalled registration attempts
+	active   atomic.Int64   // commands being handled
 
 	recMu   sync.Mutex
 	records map[string]Obj // latest VNFR by name, for LOG_REQUEST and the monitor
@@ -118,6 +119,13 @@ func (v *VNFM) Run(ctx context.Context) error {
 	hcancel()
 	<-monDone
 	v.closePublisher()
+	bgDone := make(chan struct{})
+	go func() { v.bg.Wait(); close(bgDone) }()
+	select {
+	case <-bgDone:
+	case <-time.After(5 * time.Second):
+		v.log.Warn("a stalled registration attempt is still running at shutdown")
+	}
 	if v.cfg.Unregister {
 		uctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		if err := v.unregister(uctx, v.getCreds()); err != nil {
