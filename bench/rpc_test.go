@@ -96,9 +96,9 @@ func BenchmarkGetTypeVsEcho(b *testing.B) {
 type echo struct {
 	queue    string
 	exchange string
-	reply   string
-	ch      *amqp.Channel
-	replies <-chan amqp.Delivery
+	reply    string
+	ch       *amqp.Channel
+	replies  <-chan amqp.Delivery
 }
 
 func newEcho(b *testing.B, url string) *echo {
