@@ -7,9 +7,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
-results=$(mktemp /tmp/obdocker-bench-XXXXXX.jsonl)
+# The figures (JSON lines) stay for inspection; the table is rebuilt from
+# them with: go run ./bench/benchtable RESULTS MACHINE
+results=${BENCH_RESULTS:-/tmp/obdocker-bench-results.jsonl}
+: >"$results"
 machine=$(mktemp /tmp/obdocker-machine-XXXXXX.txt)
-trap 'rm -f "$results" "$machine"' EXIT
+trap 'rm -f "$machine"' EXIT
 
 {
 	echo "cpu:      $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//') × $(nproc)"
