@@ -23,7 +23,8 @@ import (
 func TestProtocolEdges(t *testing.T) {
 	amqpURL := testenv.RabbitMQ(t)
 	u := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
-	n, err := nfvo.Start(t.Context(), nfvo.Options{AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(), ManagerQueue: "nfvo.manager.handling-p" + u})
+	n, err := nfvo.Start(t.Context(), nfvo.Options{AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(), ManagerQueue: "nfvo.manager.handling-p" + u,
+		ManagerUser: "openbaton-manager-user-p" + u})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,6 +36,7 @@ func TestProtocolEdges(t *testing.T) {
 	}
 	cfg.Type, cfg.Endpoint = typ, typ
 	cfg.ManagerQueue = n.ManagerQueue()
+	cfg.BrokerUser = "openbaton-manager-user-p" + u
 	cfg.ActionsQueue, cfg.ActionsReplyQueue = "vnfm.nfvo.actions-p"+u, "vnfm.nfvo.actions.reply-p"+u
 	cfg.BrokerHost = "127.0.0.1"
 	cfg.ManagementURL = testenv.ManagementURL()

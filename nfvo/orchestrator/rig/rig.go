@@ -64,6 +64,8 @@ type Rig struct {
 	VNFMType    string
 	PopName     string
 
+	bootstrapUser string
+
 	logs    *buffer
 	tmpDir  string
 	driver  *proc
@@ -142,7 +144,11 @@ func Start(ctx context.Context, cfg Config) (r *Rig, err error) {
 	}
 	managerQueue := "nfvo.manager.handling-" + u
 	actions, actionsReply := orchestrator.DefaultActionsQueue+"-"+u, orchestrator.DefaultActionsReplyQueue+"-"+u
-	n, err := nfvo.Start(ctx, nfvo.Options{AMQPURL: cfg.AMQPURL, ManagementURL: cfg.ManagementURL, ManagerQueue: managerQueue, Logger: cfg.Logger})
+	// A bootstrap user of its own: a closing stand-in deletes the one it
+	// created, which would refuse the registrations of other rigs.
+	r.bootstrapUser = "openbaton-manager-user-" + u
+	n, err := nfvo.Start(ctx, nfvo.Options{AMQPURL: cfg.AMQPURL, ManagementURL: cfg.ManagementURL, ManagerQueue: managerQueue,
+		ManagerUser: r.bootstrapUser, Logger: cfg.Logger})
 	if err != nil {
 		return r, fmt.Errorf("rig: nfvo stand-in: %w", err)
 	}
@@ -157,7 +163,7 @@ func Start(ctx context.Context, cfg Config) (r *Rig, err error) {
 	host, port := brokerHostPort(cfg.AMQPURL)
 	r.baseEnv = os.Environ()
 	driverEnv := append(append([]string{}, r.baseEnv...),
-		"OBDOCKER_BROKER_HOST="+host, "OBDOCKER_BROKER_PORT="+port,
+		"OBDOCKER_BROKER_HOST="+host, "OBDOCKER_BROKER_PORT="+port, "OBDOCKER_BROKER_USER="+r.bootstrapUser,
 		"OBDOCKER_PLUGIN_NAME="+r.PluginName,
 		"OBDOCKER_MANAGER_QUEUE="+managerQueue,
 		"OBDOCKER_STATE_DIR="+cfg.StateDir+"/driver",
@@ -207,7 +213,7 @@ func brokerHostPort(amqpURL string) (string, string) {
 func (r *Rig) VNFMEnvironment() []string {
 	host, port := brokerHostPort(r.cfg.AMQPURL)
 	env := append(append([]string{}, r.baseEnv...),
-		"OBDOCKER_VNFM_BROKER_HOST="+host, "OBDOCKER_VNFM_BROKER_PORT="+port,
+		"OBDOCKER_VNFM_BROKER_HOST="+host, "OBDOCKER_VNFM_BROKER_PORT="+port, "OBDOCKER_VNFM_BROKER_USER="+r.bootstrapUser,
 		"OBDOCKER_VNFM_TYPE="+r.VNFMType,
 		"OBDOCKER_VNFM_MANAGER_QUEUE="+r.NFVO.ManagerQueue(),
 		"OBDOCKER_VNFM_ACTIONS_QUEUE="+orchestrator.DefaultActionsQueue+"-"+r.cfg.Unique,
