@@ -82,5 +82,5 @@ demo: deps test-images images ## the main job end to end: the plugin deploys con
 	@bash scripts/demo.sh
 
 .PHONY: demo-vnfm
-demo-vnfm: build images ## deploy the echo NSD through the Docker VNFM, printing the states
+demo-vnfm: deps build images ## deploy the echo NSD through the Docker VNFM, printing the states
 	$(BIN)/vnfm-demo -driver $(BIN)/docker-vim-driver -vnfm $(BIN)/docker-vnfm -nsd deploy/examples/nsd-echo.json
