@@ -184,7 +184,9 @@ func (n *NFVO) startRegistrar(ctx context.Context) error {
 	if err := n.mgmt.PutUser(ctx, n.opts.ManagerUser, n.opts.ManagerPassword, ""); err != nil {
 		return fmt.Errorf("nfvo: create bootstrap user: %w", err)
 	}
-	n.noteUser(n.opts.ManagerUser)
+	// Not noted for deletion at Close: the bootstrap user is the NFVO's
+	// own and shared by every stand-in on the broker (tests run several at
+	// once); deleting it would refuse the others' registrations.
 	if err := n.mgmt.SetPermissions(ctx, n.opts.ManagerUser, BootstrapPermissions(n.opts.ManagerQueue)); err != nil {
 		return fmt.Errorf("nfvo: bootstrap user permissions: %w", err)
 	}
