@@ -19,6 +19,13 @@ pids=()
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 vimctl() { "$BIN/vimctl" -queue "$QUEUE" "$@"; }
+# summary prints the hostName and status of a Server answer.
+summary() {
+	local flat
+	flat=$(echo "$1" | tr -d '\n')
+	printf 'answered: %s %s\n' "$(echo "$flat" | grep -o '"hostName": *"[^"]*"' | head -1 | cut -d'"' -f4)" \
+		"$(echo "$flat" | grep -o '"status": *"[^"]*"' | head -1 | cut -d'"' -f4)"
+}
 
 cleanup() {
 	set +e
@@ -67,10 +74,11 @@ cps='[{"virtual_link_reference":"demo-data","interfaceId":0,"fixedIp":"FIXED"},{
 say "3. launchInstanceAndWait: echo server (fixed IP 10.98.200.10, ECHO_PORT=7 from userdata)"
 srv=$(vimctl call launchInstanceAndWait '"echo-server-demo"' '"obdocker/echo-server:latest"' '""' '""' \
 	"${cps/FIXED/10.98.200.10}" '[]' '"#!/bin/bash\nexport ECHO_PORT=7\n"' '{}' '[]')
+summary "$srv"
 say "4. launchInstanceAndWait: echo client, its server's IP in its userdata"
 cli=$(vimctl call launchInstanceAndWait '"echo-client-demo"' '"obdocker/echo-client:latest"' '""' '""' \
 	"${cps/,\"fixedIp\":\"FIXED\"/}" '[]' '"#!/bin/bash\nexport SERVER_IP=10.98.200.10\nexport ECHO_INTERVAL=300ms\n#obdocker:flavour=m1.tiny\n"' '{}' '[]')
-for a in "$srv" "$cli"; do echo "$a" | tr -d '\n ' | sed -n 's/.*"hostName":"\([^"]*\)".*"status":"\([^"]*\)".*/answered: \1 \2/p;'; done
+summary "$cli"
 srv_id=$(echo "$srv" | sed -n 's/.*"extId": *"\([^"]*\)".*/\1/p' | head -1)
 cli_id=$(echo "$cli" | sed -n 's/.*"extId": *"\([^"]*\)".*/\1/p' | head -1)
 
