@@ -26,15 +26,27 @@ func StatusOf(s pop.State) string {
 // serverView resolves a container's image and flavour for Server answers.
 // It is built once per call; a failed lookup only makes answers less rich.
 type serverView struct {
-	images   []pop.Image
+	images   map[string]pop.Image // by ID and by every tag
 	flavours []pop.Flavour
 }
 
 func (d *Driver) view(ctx context.Context, t *target) serverView {
 	var v serverView
-	var err error
-	if v.images, err = t.pop.Images(ctx, pop.Filter{}); err != nil {
+	imgs, err := d.images.get(ctx, t)
+	if err != nil {
 		t.log.WithError(err).Debug("list images for server answers")
+	}
+	// Indexed once: listServer resolves one image per container.
+	v.images = make(map[string]pop.Image, 2*len(imgs))
+	for _, img := range imgs {
+		for _, tag := range img.Tags {
+			if _, taken := v.images[tag]; !taken {
+				v.images[tag] = img
+			}
+		}
+	}
+	for _, img := range imgs {
+		v.images[img.ID] = img
 	}
 	if v.flavours, err = t.pop.Flavours(ctx, pop.Filter{}); err != nil {
 		t.log.WithError(err).Debug("list flavours for server answers")
@@ -43,12 +55,8 @@ func (d *Driver) view(ctx context.Context, t *target) serverView {
 }
 
 func (v serverView) image(ref string) (pop.Image, bool) {
-	for _, img := range v.images {
-		if img.ID == ref || contains(img.Tags, ref) {
-			return img, true
-		}
-	}
-	return pop.Image{}, false
+	img, ok := v.images[ref]
+	return img, ok
 }
 
 func (v serverView) flavour(ref string) (pop.Flavour, bool) {

@@ -20,6 +20,7 @@ type Driver struct {
 
 	launches flight[Server]
 	deletes  *deleteTracker
+	images   imageCache
 }
 
 var _ plugin.Driver = (*Driver)(nil)

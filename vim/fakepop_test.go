@@ -35,6 +35,7 @@ type fakePop struct {
 	deleteStarted chan string
 
 	creates, starts, closes int
+	imageLists              int
 }
 
 var fakeEpoch = time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
@@ -142,6 +143,7 @@ func (f *fakePop) Images(ctx context.Context, fl pop.Filter) ([]pop.Image, error
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	if fl.All() {
+		f.imageLists++
 		return append([]pop.Image(nil), f.images...), nil
 	}
 	for _, img := range f.images {

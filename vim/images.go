@@ -57,6 +57,7 @@ func (d *Driver) addImage(ctx context.Context, p plugin.Params) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("addImage: %w", err)
 	}
+	defer d.images.forget(t) // server answers see the new image at once
 	var req NFVImage
 	if _, err := p.DecodeOptional(1, "image", &req); err != nil {
 		return nil, fmt.Errorf("addImage: %w", err)
@@ -93,6 +94,7 @@ func (d *Driver) copyImage(ctx context.Context, p plugin.Params) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("copyImage: %w", err)
 	}
+	defer d.images.forget(t) // server answers see the new image at once
 	var req NFVImage
 	if _, err := p.DecodeOptional(1, "image", &req); err != nil {
 		return nil, fmt.Errorf("copyImage: %w", err)
