@@ -90,7 +90,7 @@ func mutate(rng *rand.Rand, seeds [][]byte) []byte {
 // encodes it again; b unchanged when it does not decode.
 func replaceValue(rng *rand.Rand, b []byte) []byte {
 	var m map[string]any
-	if json.Unmarshal(b, &m) != nil {
+	if json.Unmarshal(b, &m) != nil || m == nil { // "null" decodes to a nil map
 		return b
 	}
 	ps, _ := m["parameters"].([]any)
