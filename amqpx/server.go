@@ -366,29 +366,34 @@ func (w *worker) handle(ctx context.Context, d amqp.Delivery) {
 	log := w.log.WithFields(logrus.Fields{"correlation_id": d.CorrelationId, "delivery_tag": d.DeliveryTag})
 
 	// A request redelivered after its first worker lost the channel (and so
-	// could not ack) must not run twice: wait for that first run's reply
-	// and just ack.
+	// could not ack) must not run twice. Either copy may reach a worker
+	// first: the stale one still buffered on the dead channel, or the
+	// broker's redelivery on another connection. Whichever starts second
+	// waits for the first run and, when that one replied, just acks.
 	key := ""
 	if d.CorrelationId != "" && d.ReplyTo != "" {
 		key = d.ReplyTo + "\x00" + d.CorrelationId
 	}
 	var entry *dedupEntry
-	if key != "" {
-		var dup bool
-		entry, dup = w.s.dedup.begin(key, d.Redelivered)
-		if dup {
-			select {
-			case <-entry.done:
-			case <-ctx.Done():
-			}
-			if entry.answered.Load() {
-				log.Info("redelivered request was already answered; acking")
-				w.ack(d, log)
-				return
-			}
-			// The first run failed to reply: serve it for real.
-			entry, _ = w.s.dedup.begin(key, false)
+	for key != "" {
+		prev, dup := w.s.dedup.begin(key)
+		if !dup {
+			entry = prev
+			break
 		}
+		select {
+		case <-prev.done:
+		case <-ctx.Done():
+			log.Warn("shutting down while an earlier copy of this request runs; requeueing")
+			w.nack(d, log)
+			return
+		}
+		if prev.answered.Load() {
+			log.Info("another copy of this request was already answered; acking")
+			w.ack(d, log)
+			return
+		}
+		// The earlier run failed to reply: try to serve it for real.
 	}
 
 	reply := w.call(ctx, req)
@@ -398,9 +403,7 @@ func (w *worker) handle(ctx context.Context, d amqp.Delivery) {
 			if entry != nil {
 				w.s.dedup.end(key, entry, false)
 			}
-			if err := d.Nack(false, true); err != nil {
-				log.WithError(err).Warn("nack failed; the broker redelivers when the channel closes")
-			}
+			w.nack(d, log)
 			return
 		}
 	}
@@ -415,6 +418,12 @@ func (w *worker) ack(d amqp.Delivery, log logrus.FieldLogger) {
 		// The channel is gone, so the broker will redeliver; dedup answers
 		// the redelivery without running the handler again.
 		log.WithError(err).Warn("ack failed")
+	}
+}
+
+func (w *worker) nack(d amqp.Delivery, log logrus.FieldLogger) {
+	if err := d.Nack(false, true); err != nil {
+		log.WithError(err).Warn("nack failed; the broker redelivers when the channel closes")
 	}
 }
 
@@ -506,12 +515,15 @@ type dedupEntry struct {
 
 const dedupTTL = 10 * time.Minute
 
-// begin records a run of key. For a redelivery of a known key it returns
-// the earlier run's entry and dup=true.
-func (d *dedup) begin(key string, redelivered bool) (e *dedupEntry, dup bool) {
+// begin records a run of key. When a run of key is already in flight, or
+// answered within dedupTTL, it returns that run's entry and dup=true: the
+// NFVO's correlation ids are random UUIDs, so a repeated reply_to +
+// correlation id is a copy of the same request, whatever its redelivered
+// flag says.
+func (d *dedup) begin(key string) (e *dedupEntry, dup bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if old, ok := d.entries[key]; ok && redelivered {
+	if old, ok := d.entries[key]; ok {
 		return old, true
 	}
 	e = &dedupEntry{done: make(chan struct{}), at: time.Now()}

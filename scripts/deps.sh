@@ -76,8 +76,14 @@ if ! rabbit_ok; then
 fi
 
 # The NFVO's admin user (the stand-in logs in with it). guest only works on loopback.
+# list_users can fail just after a start; then add_user finds admin there.
 if ! rabbitmqctl -q list_users 2>/dev/null | grep -q '^admin'; then
-	rabbitmqctl -q add_user admin openbaton >/dev/null
+	if ! out=$(rabbitmqctl -q add_user admin openbaton 2>&1); then
+		case "$out" in
+		*"already exists"*) ;;
+		*) log "adding the rabbitmq user admin failed: $out"; exit 1 ;;
+		esac
+	fi
 	rabbitmqctl -q set_user_tags admin administrator >/dev/null
 	rabbitmqctl -q set_permissions -p / admin '.*' '.*' '.*' >/dev/null
 fi
