@@ -1,9 +1,15 @@
 package bench_test
 
 import (
+	"bufio"
 	"context"
 	"fmt"
+	"io"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -13,6 +19,7 @@ import (
 	"github.com/openbaton-docker/obdocker/amqpx"
 	"github.com/openbaton-docker/obdocker/bench"
 	"github.com/openbaton-docker/obdocker/bench/rig"
+	"github.com/openbaton-docker/obdocker/nfvo"
 	"github.com/openbaton-docker/obdocker/plugin"
 )
 
@@ -41,54 +48,61 @@ func BenchmarkGetTypeVsEcho(b *testing.B) {
 			}
 		})
 	}
-	for range 50 { // warm up both
-		if _, err := c.Call(ctx, "getType", vim); err != nil {
-			b.Fatal(err)
-		}
-		if err := echo.call(ctx); err != nil {
-			b.Fatal(err)
-		}
-	}
 	ax := newAmqpxEcho(b, r.AMQPURL)
 	viaEx := newEcho(b, r.AMQPURL)
 	viaEx.viaExchange(b, plugin.Exchange)
-	var plug, bare, amqpxT, exT []time.Duration
-	for range blocks {
-		for range per {
-			t0 := time.Now()
-			if err := ax.call(ctx); err != nil {
-				b.Fatal(err)
+	bareProc := newEchoProc(b, r.AMQPURL, false)
+	amqpxProc := newEchoProc(b, r.AMQPURL, true)
+	// The plugin and the echo processes are called with the same client
+	// code and the same request bytes (the NFVO's encoding of getType), so
+	// the ratio is the servers' difference.
+	body, err := nfvo.EncodeRequest("getType", vim)
+	if err != nil {
+		b.Fatal(err)
+	}
+	callRaw := func(c *rig.Caller, want string) func(context.Context) error {
+		return func(ctx context.Context) error {
+			ans, err := c.CallRaw(ctx, body)
+			if err == nil && want != "" && string(ans) != want {
+				err = fmt.Errorf("answer %s, want %s", ans, want)
 			}
-			amqpxT = append(amqpxT, time.Since(t0))
-		}
-		for range per {
-			t0 := time.Now()
-			if err := viaEx.call(ctx); err != nil {
-				b.Fatal(err)
-			}
-			exT = append(exT, time.Since(t0))
-		}
-		for range per {
-			t0 := time.Now()
-			ans, err := c.Call(ctx, "getType", vim)
-			if err != nil || string(ans) != `"docker"` {
-				b.Fatalf("getType: %s %v", ans, err)
-			}
-			plug = append(plug, time.Since(t0))
-		}
-		for range per {
-			t0 := time.Now()
-			if err := echo.call(ctx); err != nil {
-				b.Fatal(err)
-			}
-			bare = append(bare, time.Since(t0))
+			return err
 		}
 	}
-	note := fmt.Sprintf("%d calls each, sequential, alternating blocks of %d; p50: plugin %.2f ms, bare echo %.2f ms, bare echo routed like the NFVO's requests %.2f ms, amqpx echo %.2f ms", blocks*per, per,
-		bench.MS(bench.Percentile(plug, .5)), bench.MS(bench.Percentile(bare, .5)), bench.MS(bench.Percentile(exT, .5)), bench.MS(bench.Percentile(amqpxT, .5)))
-	record(b, bench.AtMost("getType", "getType p50 ratio vs bare amqp091 echo", ratio(plug, bare, .5), "x", 1.5, note))
+	series := []struct {
+		call func(context.Context) error
+		d    []time.Duration
+	}{
+		{call: callRaw(c, `{"answer":"docker"}`)},
+		{call: echo.call}, {call: viaEx.call}, {call: ax.call},
+		{call: callRaw(bareProc, string(body))}, {call: callRaw(amqpxProc, string(body))},
+	}
+	for i := range series { // warm up all
+		for range 50 {
+			if err := series[i].call(ctx); err != nil {
+				b.Fatalf("warm-up of series %d: %v", i, err)
+			}
+		}
+	}
+	for range blocks {
+		for i := range series {
+			for range per {
+				t0 := time.Now()
+				if err := series[i].call(ctx); err != nil {
+					b.Fatalf("series %d: %v", i, err)
+				}
+				series[i].d = append(series[i].d, time.Since(t0))
+			}
+		}
+	}
+	plug, bare, exT, amqpxT, bareP, amqpxP := series[0].d, series[1].d, series[2].d, series[3].d, series[4].d, series[5].d
+	p50 := func(d []time.Duration) float64 { return bench.MS(bench.Percentile(d, .5)) }
+	note := fmt.Sprintf("%d calls each, sequential, alternating blocks of %d; p50: plugin %.2f ms; echo servers in their own process: bare %.2f ms, amqpx %.2f ms; in the benchmark's process: bare %.2f ms, bare routed like the NFVO's requests %.2f ms, amqpx %.2f ms",
+		blocks*per, per, p50(plug), p50(bareP), p50(amqpxP), p50(bare), p50(exT), p50(amqpxT))
+	record(b, bench.AtMost("getType", "getType p50 ratio vs bare amqp091 echo (a process of its own, like the plugin)", ratio(plug, bareP, .5), "x", 1.5, note))
+	record(b, bench.Info("getType", "getType p50 ratio vs bare amqp091 echo in the benchmark's own process (no process wake-up)", ratio(plug, bare, .5), "x", note))
 	record(b, bench.Info("getType", "getType p50 ratio vs a bare amqp091 echo routed through openbaton-exchange (the path the protocol imposes)", ratio(plug, exT, .5), "x", note))
-	record(b, bench.Info("getType", "getType p50 ratio vs an amqpx echo (same plumbing: reply confirmed, then ack)", ratio(plug, amqpxT, .5), "x", note))
+	record(b, bench.Info("getType", "getType p50 ratio vs an amqpx echo in its own process (same plumbing: reply confirmed, then ack)", ratio(plug, amqpxP, .5), "x", note))
 }
 
 // echo is a bare amqp091 RPC: a server consuming with auto-ack and
@@ -129,6 +143,13 @@ func newEcho(b *testing.B, url string) *echo {
 			_ = pch.Publish("", d.ReplyTo, false, false, amqp.Publishing{CorrelationId: d.CorrelationId, Body: d.Body})
 		}
 	}()
+	return newEchoClient(b, url, queue)
+}
+
+// newEchoClient is the calling side of an echo: its own connection and
+// reply queue, sending to queue.
+func newEchoClient(b *testing.B, url, queue string) *echo {
+	b.Helper()
 	cconn, err := amqp.Dial(url)
 	if err != nil {
 		b.Fatal(err)
@@ -197,9 +218,83 @@ func newAmqpxEcho(b *testing.B, url string) *echo {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	e := newEcho(b, url)
-	e.queue = queue
-	return e
+	return newEchoClient(b, url, queue)
+}
+
+// newEchoProc starts bench/echod, an echo server in a process of its own
+// like the plugin daemon (bare amqp091, or amqpx when useAmqpx), its queue
+// bound to openbaton-exchange like the plugin's, and returns a rig.Caller
+// of it: the client code the plugin is called with.
+func newEchoProc(b *testing.B, url string, useAmqpx bool) *rig.Caller {
+	b.Helper()
+	bin := echodBinary(b)
+	queue := "bench-echod-" + uuid.NewString()[:8]
+	args := []string{"-url", url, "-queue", queue, "-exchange", plugin.Exchange}
+	if useAmqpx {
+		args = append(args, "-amqpx")
+	}
+	cmd := exec.Command(bin, args...)
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	var stderr rig.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = stdin.Close() // echod exits when its stdin closes
+		_ = cmd.Wait()
+	})
+	ready := make(chan error, 1)
+	go func() {
+		line, err := bufio.NewReader(stdout).ReadString('\n')
+		if err == nil && strings.TrimSpace(line) != "ready" {
+			err = fmt.Errorf("echod said %q", line)
+		}
+		ready <- err
+		_, _ = io.Copy(io.Discard, stdout)
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			b.Fatalf("echod: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		b.Fatalf("echod not ready within 30 s\n%s", stderr.String())
+	}
+	c, err := rig.DialCaller(url, queue)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+var echodOnce = sync.OnceValues(func() (string, error) {
+	dir, err := os.MkdirTemp("", "obdocker-echod-")
+	if err != nil {
+		return "", err
+	}
+	p := filepath.Join(dir, "echod")
+	if out, err := exec.Command("go", "build", "-o", p, "github.com/openbaton-docker/obdocker/bench/echod").CombinedOutput(); err != nil {
+		return "", fmt.Errorf("go build echod: %v\n%s", err, out)
+	}
+	return p, nil
+})
+
+func echodBinary(b *testing.B) string {
+	b.Helper()
+	p, err := echodOnce()
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p
 }
 
 // viaExchange binds the echo queue to exchange (the NFVO's) with its name

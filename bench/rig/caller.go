@@ -51,6 +51,22 @@ func (r *Rig) NewCaller(ctx context.Context) (*Caller, error) {
 	return c, nil
 }
 
+// DialCaller is a Caller of any RPC server on queue (bound to
+// openbaton-exchange like a plugin queue), so a benchmark can call an echo
+// server with exactly the client code it calls the plugin with.
+func DialCaller(url, queue string) (*Caller, error) {
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		return nil, fmt.Errorf("dial: %w", err)
+	}
+	c, err := newCaller(conn, queue)
+	if err != nil {
+		conn.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
 func newCaller(conn *amqp.Connection, queue string) (*Caller, error) {
 	sub, err := conn.Channel()
 	if err != nil {
