@@ -105,9 +105,29 @@ func EncodeAnswer(v any) ([]byte, error) {
 	return append(out, '}'), nil
 }
 
+// Encoded is an answer a driver encoded itself: compact JSON, not null,
+// used as it is (json.RawMessage would be re-scanned and compacted, a
+// second pass over a large listServer answer).
+type Encoded []byte
+
+// MarshalJSON makes an Encoded value encode as the JSON it holds wherever
+// it is marshalled (not as base64, like other byte slices).
+func (e Encoded) MarshalJSON() ([]byte, error) {
+	if len(e) == 0 {
+		return []byte("null"), nil
+	}
+	return e, nil
+}
+
 func marshalAnswer(v any) (json.RawMessage, error) {
 	if v == nil {
 		return nil, ErrNilAnswer
+	}
+	if e, ok := v.(Encoded); ok {
+		if len(e) == 0 || string(e) == "null" {
+			return nil, ErrNilAnswer
+		}
+		return json.RawMessage(e), nil
 	}
 	rv := reflect.ValueOf(v)
 	switch rv.Kind() {

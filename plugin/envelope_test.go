@@ -79,6 +79,9 @@ func TestEncodeAnswer(t *testing.T) {
 		{doc: "nil pointer is a bug", in: (*int)(nil), wantErr: true},
 		{doc: "raw null is a bug", in: json.RawMessage("null"), wantErr: true},
 		{doc: "unencodable", in: make(chan int), wantErr: true},
+		{doc: "pre-encoded used as it is", in: plugin.Encoded(`[{"a":1},{"b":"x"}]`), want: `{"answer":[{"a":1},{"b":"x"}]}`},
+		{doc: "pre-encoded null is a bug", in: plugin.Encoded("null"), wantErr: true},
+		{doc: "pre-encoded nothing is a bug", in: plugin.Encoded(nil), wantErr: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.doc, func(t *testing.T) {

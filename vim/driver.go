@@ -21,6 +21,7 @@ type Driver struct {
 	launches flight[Server]
 	deletes  *deleteTracker
 	images   imageCache
+	servers  serverMemo
 }
 
 var _ plugin.Driver = (*Driver)(nil)

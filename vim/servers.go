@@ -26,7 +26,7 @@ func (d *Driver) listServer(ctx context.Context, p plugin.Params) (any, error) {
 	for _, c := range cs {
 		out = append(out, v.server(c, nil))
 	}
-	return out, nil
+	return d.servers.encode(t.key.poolKey(), out)
 }
 
 // withContainer runs op on the container ref names: by ID (the Server's
