@@ -33,6 +33,8 @@ func (v *VNFM) dispatch(ctx context.Context, msg Obj) Obj {
 		reply = v.scaleOut(ctx, msg, log)
 	case ActionHeal:
 		reply = v.heal(ctx, msg, log)
+	case ActionResume:
+		reply = v.resume(ctx, msg, log)
 	case ActionUpdate:
 		// Nothing to run (images carry no scripts): save as is.
 		if r := RecordOf(msg); r != nil {

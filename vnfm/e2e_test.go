@@ -364,7 +364,8 @@ func (e *events) has(vnfr, status string) bool {
 // TestEndToEndFailureReportAndRestart kills the server's container: the
 // VNFM reports ERROR to the NFVO (VNFR and NSR go to ERROR), and the
 // server's restart_policy=on-failure starts it again with the same IP,
-// which a HEAL brings back to ACTIVE.
+// which a HEAL brings back to ACTIVE. The client, without a restart
+// policy, stays down until the operator resumes the NSR.
 func TestEndToEndFailureReportAndRestart(t *testing.T) {
 	r, raw, ev := startRig(t)
 	ctx := t.Context()
@@ -409,6 +410,30 @@ func TestEndToEndFailureReportAndRestart(t *testing.T) {
 	}
 	if s := r.Orch.Status(id); s != "ERROR" {
 		t.Errorf("NSR status %s, want ERROR", s)
+	}
+	// The operator resumes the NSR (POST /ns-records/{id}/resume): RESUME
+	// to the VNFR in ERROR, answered START, and the client runs again with
+	// its IP and the server's address in its environment.
+	if n, err := r.Orch.Resume(id); err != nil || n != 1 {
+		t.Fatalf("resume: %d VNFRs in ERROR, %v; want 1", n, err)
+	}
+	rctx, rcancel := context.WithTimeout(ctx, 30*time.Second)
+	defer rcancel()
+	if err := r.Orch.WaitVNFRStatus(rctx, id, "echo-client", "ACTIVE"); err != nil {
+		t.Fatalf("after RESUME: %v\nevents:\n%s", err, ev)
+	}
+	if err := r.Orch.WaitStatus(rctx, id, "ACTIVE"); err != nil {
+		t.Fatalf("after RESUME: %v\nevents:\n%s", err, ev)
+	}
+	ins, err = raw.ContainerInspect(ctx, cv[0].hostname)
+	if err != nil || !ins.State.Running {
+		t.Fatalf("client not running after RESUME: %v", err)
+	}
+	if ep := ins.NetworkSettings.Networks["private"]; ep == nil || ep.IPAddress != cv[0].ip {
+		t.Errorf("client IP after RESUME: %+v, want %s", ep, cv[0].ip)
+	}
+	if !slices.Contains(ins.Config.Env, "SERVER_IP="+sv[0].ip) {
+		t.Errorf("client env after RESUME lacks the server's address: %v", ins.Config.Env)
 	}
 	t.Logf("events:\n%s", ev)
 }

@@ -93,6 +93,7 @@ func TestProtocolEdges(t *testing.T) {
 		`{"action":"SCALE_IN","virtualNetworkFunctionRecord":` + vnfr + `}`,
 		`{"action":"EXECUTE","vnfr":` + vnfr + `,"script":{"name":"a.sh","payload":[35,33]}}`,
 		`{"action":"MODIFY"}`,
+		`{"action":"RESUME"}`,
 		`null`,
 	} {
 		if got := send(body); got != "null" {
@@ -103,6 +104,7 @@ func TestProtocolEdges(t *testing.T) {
 	for _, body := range []string{
 		`{"action":"INSTANTIATE"}`,
 		`{"action":"START","virtualNetworkFunctionRecord":` + vnfr + `}`,
+		`{"action":"RESUME","vnfr":` + vnfr + `}`,
 		`{"action":"START","virtualNetworkFunctionRecord":{"id":"r2","hbVersion":1,"name":"y","parent_ns_id":"nsr","vdu":[{"vimInstanceName":["nowhere"],"vnfc_instance":[{"id":"i","hostname":"y-1","vc_id":"c","vim_id":"unknown"}]}]}}`,
 	} {
 		var m map[string]any

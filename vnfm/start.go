@@ -86,3 +86,22 @@ func (v *VNFM) currentStatus(ctx context.Context, r VNFCRef) (serverStatus, erro
 	}
 	return serverStatus{}, fmt.Errorf("server %s not found", r.ExtID())
 }
+
+// resume answers RESUME (the dashboard's resume of an NSR in ERROR) with
+// the step that brings the VNFR back: START of every VNFC, which restarts
+// the ones that died or never started with their IPs and environment, and
+// leaves running ones alone. The environment MODIFY set is already on the
+// containers. Without any VNFC nothing was allocated, and only a new
+// deployment helps: an ERROR saying so.
+func (v *VNFM) resume(ctx context.Context, msg Obj, log logrus.FieldLogger) Obj {
+	vnfr := RecordOf(msg)
+	if vnfr == nil {
+		log.Warn("RESUME without a VNFR; answering null")
+		return nil
+	}
+	if len(VNFCInstances(vnfr)) == 0 {
+		return failed(vnfr, fmt.Errorf("RESUME: VNFR %s has no VNFC instance (its resources were never allocated); delete the NSR and deploy it again", Str(vnfr, "name")))
+	}
+	log.Info("resuming: starting every VNFC that does not run")
+	return v.start(ctx, Obj{"action": ActionStart, KeyVNFRLong: vnfr}, log)
+}

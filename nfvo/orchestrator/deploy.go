@@ -254,6 +254,30 @@ func (o *Orchestrator) startStop(nsrID, name, action string) error {
 	return nil
 }
 
+// Resume sends RESUME to every VNFR of the NSR in ERROR, as the NFVO's
+// POST /ns-records/{id}/resume does; the VNFM answers with the step to
+// resume (START here), which runs its task.
+func (o *Orchestrator) Resume(nsrID string) (int, error) {
+	o.mu.Lock()
+	n := o.nsrs[nsrID]
+	var recs []obj
+	if n != nil {
+		for _, id := range n.vnfrIDs {
+			if e := o.vnfrs[id]; e != nil && str(e.record, "status") == "ERROR" {
+				recs = append(recs, clone(e.record))
+			}
+		}
+	}
+	o.mu.Unlock()
+	if n == nil {
+		return 0, fmt.Errorf("RESUME: NSR %s not found", nsrID)
+	}
+	for _, rec := range recs {
+		o.sendCommand(str(rec, "endpoint"), obj{"action": "RESUME", "vnfr": rec})
+	}
+	return len(recs), nil
+}
+
 // Logs asks the VNFM for a VNFC's log (LOG_REQUEST; answered to the REST
 // caller, no task).
 func (o *Orchestrator) Logs(ctx context.Context, nsrID, name, hostname string) (out, errs []string, err error) {
