@@ -1,48 +1,33 @@
 package orchestrator
 
 import (
-	"bytes"
 	"encoding/json"
-	"fmt"
-	"sort"
 
 	"github.com/google/uuid"
+
+	"github.com/openbaton-docker/obdocker/internal/jsontree"
 )
 
-// obj is a JSON object tree (numbers as json.Number, so nothing is lost).
-type obj = map[string]any
+// obj is a JSON object tree (internal/jsontree: numbers as json.Number, so
+// nothing is lost).
+type obj = jsontree.Obj
 
-func decode(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
-		return nil, err
-	}
-	return v, nil
-}
+func decode(b []byte) (any, error) { return jsontree.DecodeValue(b) }
 
-func decodeObj(b []byte) (obj, error) {
-	v, err := decode(b)
-	if err != nil {
-		return nil, err
-	}
-	o, ok := v.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("not a JSON object")
-	}
-	return o, nil
-}
+func decodeObj(b []byte) (obj, error) { return jsontree.Decode(b) }
 
-func clone(o obj) obj {
-	if o == nil {
-		return nil
-	}
-	b, _ := json.Marshal(o)
-	c, _ := decodeObj(b)
-	return c
-}
+func clone(o obj) obj { return jsontree.Clone(o) }
 
+func sub(o obj, k string) obj { return jsontree.Sub(o, k) }
+
+func list(o obj, k string) []obj { return jsontree.List(o, k) }
+
+func strs(o obj, k string) []string { return jsontree.Strings(o, k) }
+
+func sortedKeys[V any](m map[string]V) []string { return jsontree.SortedKeys(m) }
+
+// str is o[k] as a string; unlike jsontree.Str it also reads numbers (the
+// NFVO's ids may come as either).
 func str(o obj, k string) string {
 	switch v := o[k].(type) {
 	case string:
@@ -51,33 +36,6 @@ func str(o obj, k string) string {
 		return v.String()
 	}
 	return ""
-}
-
-func sub(o obj, k string) obj {
-	m, _ := o[k].(map[string]any)
-	return m
-}
-
-func list(o obj, k string) []obj {
-	a, _ := o[k].([]any)
-	out := make([]obj, 0, len(a))
-	for _, e := range a {
-		if m, ok := e.(map[string]any); ok {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-func strs(o obj, k string) []string {
-	a, _ := o[k].([]any)
-	var out []string
-	for _, e := range a {
-		if s, ok := e.(string); ok {
-			out = append(out, s)
-		}
-	}
-	return out
 }
 
 func version(o obj) int64 {
@@ -128,13 +86,4 @@ func assignIDs(v any, isEntity bool) {
 			}
 		}
 	}
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
