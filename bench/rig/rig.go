@@ -8,7 +8,6 @@
 package rig
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -387,23 +386,8 @@ func (r *Rig) VIM() map[string]any {
 	}
 }
 
-// Buffer collects a child's output; safe for concurrent use.
-type Buffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *Buffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *Buffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+// Buffer collects a child's output.
+type Buffer = testenv.Buffer
 
 // Decode unmarshals an answer, failing the test on error.
 func Decode[T any](tb testing.TB, raw json.RawMessage) T {

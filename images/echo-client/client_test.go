@@ -1,16 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log"
 	"net"
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/openbaton-docker/obdocker/internal/testenv"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -97,27 +97,10 @@ func echoServer(t *testing.T, stale bool) *net.UDPAddr {
 	return conn.LocalAddr().(*net.UDPAddr)
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestRunLogsRoundTrips(t *testing.T) {
 	for _, stale := range []bool{false, true} {
 		addr := echoServer(t, stale)
-		var logs syncBuffer
+		var logs testenv.Buffer
 		cfg := config{ServerIP: "127.0.0.1", ServerPort: addr.Port, Interval: 10 * time.Millisecond, Timeout: 5 * time.Second, Count: 3}
 		if err := run(t.Context(), cfg, log.New(&logs, "", 0)); err != nil {
 			t.Fatalf("run (stale echoes %v) = %v\n%s", stale, err, logs.String())
@@ -139,7 +122,7 @@ func TestRunReportsFailures(t *testing.T) {
 	}
 	port := conn.LocalAddr().(*net.UDPAddr).Port
 	conn.Close()
-	var logs syncBuffer
+	var logs testenv.Buffer
 	cfg := config{ServerIP: "127.0.0.1", ServerPort: port, Interval: 10 * time.Millisecond, Timeout: 200 * time.Millisecond, Count: 2}
 	err = run(t.Context(), cfg, log.New(&logs, "", 0))
 	if err == nil || !strings.Contains(err.Error(), "2 of 2 round trips") {
@@ -155,7 +138,7 @@ func TestRunStopsOnCancel(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	cfg := config{ServerIP: "127.0.0.1", ServerPort: addr.Port, Interval: time.Hour, Timeout: time.Second}
 	errc := make(chan error, 1)
-	var logs syncBuffer
+	var logs testenv.Buffer
 	go func() { errc <- run(ctx, cfg, log.New(&logs, "", 0)) }()
 	deadline := time.Now().Add(10 * time.Second)
 	for !strings.Contains(logs.String(), "round trip 1 ") && time.Now().Before(deadline) {

@@ -1,14 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"log"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/openbaton-docker/obdocker/internal/testenv"
 )
 
 func TestLoadConfig(t *testing.T) {
@@ -40,30 +40,12 @@ func TestLoadConfig(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink the server goroutine and the test share.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func TestServeEchoesAndStops(t *testing.T) {
 	conn, err := net.ListenPacket("udp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs testenv.Buffer
 	ctx, cancel := context.WithCancel(t.Context())
 	errc := make(chan error, 1)
 	go func() { errc <- serve(ctx, conn, log.New(&logs, "", 0)) }()

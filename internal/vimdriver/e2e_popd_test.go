@@ -46,7 +46,7 @@ func startPopd(t *testing.T, popName, defaultSubnet, pool string) string {
 	if err := os.WriteFile(cfg, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	logs := &safeBuffer{}
+	logs := &testenv.Buffer{}
 	cmd := exec.Command(bin, "-cfg", cfg, "-verbose")
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {

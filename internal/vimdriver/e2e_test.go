@@ -1,7 +1,6 @@
 package vimdriver_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -55,24 +54,6 @@ func driverBinary(t *testing.T) string {
 	return binPath
 }
 
-// safeBuffer collects a child's output for the test log.
-type safeBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *safeBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *safeBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type rig struct {
 	t       *testing.T
 	nfvo    *nfvo.NFVO
@@ -80,7 +61,7 @@ type rig struct {
 	popName string
 	raw     *client.Client
 	cmd     *exec.Cmd
-	logs    *safeBuffer
+	logs    *testenv.Buffer
 	done    chan error
 	env     []string
 }
@@ -124,7 +105,7 @@ func startRig(t *testing.T, subnet, pool string) *rig {
 
 func (r *rig) start() {
 	r.t.Helper()
-	r.logs = &safeBuffer{}
+	r.logs = &testenv.Buffer{}
 	r.cmd = exec.Command(driverBinary(r.t))
 	r.cmd.Env = r.env
 	r.cmd.Stdout, r.cmd.Stderr = r.logs, r.logs

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/test/bufconn"
 	"google.golang.org/protobuf/types/known/emptypb"
 
+	"github.com/openbaton-docker/obdocker/internal/testenv"
 	"github.com/openbaton-docker/obdocker/pop"
 	pb "github.com/openbaton-docker/obdocker/pop/proto"
 	"github.com/openbaton-docker/obdocker/pop/server"
@@ -48,31 +49,14 @@ type harness struct {
 	srv    *server.Server
 	fake   *fakePop
 	lis    *bufconn.Listener
-	logs   *syncBuffer
+	logs   *testenv.Buffer
 	served chan error
 	calls  sync.Map // method -> *atomic.Int64, counted on the client side
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 func startFake(t *testing.T, tweak func(*server.Config)) *harness {
 	t.Helper()
-	h := &harness{fake: newFakePop(), lis: bufconn.Listen(1 << 20), logs: &syncBuffer{}, served: make(chan error, 1)}
+	h := &harness{fake: newFakePop(), lis: bufconn.Listen(1 << 20), logs: &testenv.Buffer{}, served: make(chan error, 1)}
 	cfg := server.Config{PopName: "fake", Users: testUsers(), LogLevel: logrus.DebugLevel}
 	if tweak != nil {
 		tweak(&cfg)

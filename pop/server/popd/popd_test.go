@@ -1,13 +1,11 @@
 package popd
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,26 +22,9 @@ import (
 // This package's Docker tests own 10.203.128.0/18 of the helper's range.
 var blocks = poptest.NewBlocks("10.203.128.0/18")
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // testEnv is an Env with no terminal, the given environment and input.
-func testEnv(vars map[string]string, stdin string) (Env, *syncBuffer, *syncBuffer) {
-	out, errOut := &syncBuffer{}, &syncBuffer{}
+func testEnv(vars map[string]string, stdin string) (Env, *testenv.Buffer, *testenv.Buffer) {
+	out, errOut := &testenv.Buffer{}, &testenv.Buffer{}
 	return Env{
 		Getenv: func(k string) string { return vars[k] },
 		Stdin:  strings.NewReader(stdin),
@@ -263,7 +244,7 @@ func TestDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	logs := &syncBuffer{}
+	logs := &testenv.Buffer{}
 	logger := logrus.New()
 	logger.SetOutput(logs)
 	env.Logger = logger

@@ -189,7 +189,7 @@ func TestVimctlNFVOAnswersRegistrations(t *testing.T) {
 	name := testenv.Name(t)
 	queue := nfvo.DefaultManagerQueue + "-" + name
 	ctx, cancel := context.WithCancel(t.Context())
-	var out, errb syncBuffer
+	var out, errb testenv.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.Run(ctx, []string{"nfvo", "--manager-user", "mgr-" + name, "--manager-queue", queue, "--keep-users=false"}, &out, &errb)
@@ -230,22 +230,4 @@ func TestVimctlNFVOAnswersRegistrations(t *testing.T) {
 	if !strings.Contains(errb.String(), "plugin registered") {
 		t.Errorf("registration not logged: %s", errb.String())
 	}
-}
-
-// syncBuffer is a bytes.Buffer safe for the command's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
