@@ -125,7 +125,9 @@ type NetworkStatus struct {
 	Subnets  []SubnetStatus
 	Internal bool
 	Ours     bool // carries this Pop's labels
-	Labels   map[string]string
+	// Owner is the Pop named in the labels ("" when no Pop manages it).
+	Owner  string
+	Labels map[string]string
 	// Containers by Docker ID, with their IPv4 on this network.
 	Containers map[string]string
 }

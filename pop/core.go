@@ -211,6 +211,11 @@ func (c *Core) ensureDefaultNetwork(ctx context.Context) error {
 		for id, ip := range st.Containers {
 			c.ipam.reserve(name, ip, "docker:"+id)
 		}
+		if !st.Ours && st.Owner != "" {
+			// Its IPAM and ours cannot see each other's reservations.
+			c.log.WithFields(logrus.Fields{"network": name, "owner": st.Owner}).
+				Warn("the default network belongs to another Pop: both assign its addresses independently, and a start fails when both pick the same one; give each Pop its own default network (OBDOCKER_DEFAULT_NETWORK) or its own engine")
+		}
 		return c.st.putNetwork(n)
 	}
 	if !errors.Is(err, ErrNotFound) {

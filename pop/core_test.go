@@ -8,6 +8,9 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/sirupsen/logrus"
+	logtest "github.com/sirupsen/logrus/hooks/test"
 )
 
 func openFake(t *testing.T, b *fakeBackend, cfg Config) *Core {
@@ -519,5 +522,32 @@ func TestNetworkPool(t *testing.T) {
 	}
 	if err := c.DeleteNetwork(t.Context(), ByName("private")); !errors.Is(err, ErrInvalidState) {
 		t.Fatal(err)
+	}
+}
+
+// TestOpenWarnsOnAnotherPopsNetwork: adopting a default network that
+// another Pop manages works, and says loudly that the two IPAMs cannot see
+// each other.
+func TestOpenWarnsOnAnotherPopsNetwork(t *testing.T) {
+	b := newFakeBackend()
+	b.nets["n-other"] = NetworkStatus{ID: "n-other", Name: "private", Driver: "bridge", Owner: "other-pop",
+		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}, Containers: map[string]string{"d1": "10.9.0.2"}}
+	log, hook := logtest.NewNullLogger()
+	c := openFake(t, b, Config{Logger: log})
+	ct, err := c.Create(t.Context(), ContainerConfig{Name: "one", Image: "busybox:latest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ip := ct.Endpoints[0].IPv4; ip != "10.9.0.3" {
+		t.Errorf("IP %s: the other Pop's running container holds 10.9.0.2", ip)
+	}
+	warned := false
+	for _, e := range hook.AllEntries() {
+		if e.Level == logrus.WarnLevel && e.Data["owner"] == "other-pop" && e.Data["network"] == "private" {
+			warned = true
+		}
+	}
+	if !warned {
+		t.Error("no warning that the default network belongs to another Pop")
 	}
 }

@@ -30,6 +30,7 @@ func (b *Backend) networkStatus(n network.Inspect) pop.NetworkStatus {
 		Driver:   n.Driver,
 		Internal: n.Internal,
 		Ours:     b.ours(n.Labels),
+		Owner:    n.Labels[LabelPop],
 		Labels:   n.Labels,
 	}
 	for _, c := range n.IPAM.Config {
