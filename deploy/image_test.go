@@ -17,9 +17,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/image"
-	"github.com/docker/docker/api/types/network"
 	dockerclient "github.com/docker/docker/client"
 	"github.com/google/uuid"
 
@@ -27,7 +25,6 @@ import (
 	"github.com/openbaton-docker/obdocker/nfvo"
 	"github.com/openbaton-docker/obdocker/pop"
 	"github.com/openbaton-docker/obdocker/pop/client"
-	"github.com/openbaton-docker/obdocker/pop/docker"
 	"github.com/openbaton-docker/obdocker/vim"
 )
 
@@ -400,16 +397,7 @@ func containerLogs(cli *dockerclient.Client, id string) string {
 // removePopObjects removes what a Pop of this test left on Docker, found
 // by its label only.
 func removePopObjects(cli *dockerclient.Client, popName string) {
-	ctx := context.Background()
-	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
-	cs, _ := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-	for _, c := range cs {
-		cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-	}
-	ns, _ := cli.NetworkList(ctx, network.ListOptions{Filters: f})
-	for _, n := range ns {
-		cli.NetworkRemove(ctx, n.ID)
-	}
+	_ = testenv.RemovePopObjects(cli, popName)
 }
 
 // TestVnfmImage runs the Docker VNFM image against the real broker with an

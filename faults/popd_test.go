@@ -13,13 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/network"
-
 	"github.com/openbaton-docker/obdocker/bench/rig"
 	"github.com/openbaton-docker/obdocker/internal/testenv"
-	"github.com/openbaton-docker/obdocker/pop/docker"
 	popserver "github.com/openbaton-docker/obdocker/pop/server"
 )
 
@@ -119,15 +114,8 @@ func TestPopdKilledUnderThePlugin(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "popd.toml")
 	must(t, popserver.WriteConfig(path, cfg, true), "write popd config")
 	t.Cleanup(func() {
-		ctx := context.Background()
-		f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
-		cs, _ := raw.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-		for _, c := range cs {
-			raw.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-		}
-		ns, _ := raw.NetworkList(ctx, network.ListOptions{Filters: f})
-		for _, n := range ns {
-			raw.NetworkRemove(ctx, n.ID)
+		if err := testenv.RemovePopObjects(raw, popName); err != nil {
+			t.Logf("cleanup: %v", err)
 		}
 	})
 	p := &popd{t: t, cfg: path, addr: cfg.Netaddr}

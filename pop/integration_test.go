@@ -13,8 +13,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 
@@ -56,15 +54,8 @@ func newBenchEnv(t testing.TB) *env {
 	e.b = b
 	t.Cleanup(func() {
 		// Whatever a failed test left behind: only this Pop's objects.
-		ctx := context.Background()
-		f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+e.popName))
-		cs, _ := raw.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-		for _, c := range cs {
-			raw.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-		}
-		ns, _ := raw.NetworkList(ctx, network.ListOptions{Filters: f})
-		for _, n := range ns {
-			raw.NetworkRemove(ctx, n.ID)
+		if err := testenv.RemovePopObjects(raw, e.popName); err != nil {
+			t.Logf("cleanup: %v", err)
 		}
 		b.Close()
 	})
@@ -84,8 +75,7 @@ func (e *env) open() *pop.Core {
 // ours lists the Docker containers carrying this Pop's label.
 func (e *env) ours() []container.Summary {
 	e.t.Helper()
-	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+e.popName))
-	cs, err := e.raw.ContainerList(e.t.Context(), container.ListOptions{All: true, Filters: f})
+	cs, err := testenv.PopContainers(e.t.Context(), e.raw, e.popName)
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
@@ -30,15 +28,8 @@ func TestRealDocker(t *testing.T) {
 	popName := testenv.Name(t)
 	t.Cleanup(func() {
 		// Whatever a failed run left: only this Pop's objects.
-		ctx := context.Background()
-		f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
-		cs, _ := raw.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-		for _, c := range cs {
-			_ = raw.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-		}
-		ns, _ := raw.NetworkList(ctx, network.ListOptions{Filters: f})
-		for _, n := range ns {
-			_ = raw.NetworkRemove(ctx, n.ID)
+		if err := testenv.RemovePopObjects(raw, popName); err != nil {
+			t.Logf("cleanup: %v", err)
 		}
 	})
 	open := func(ctx context.Context, key EndpointKey) (pop.Pop, error) {

@@ -16,8 +16,6 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/google/uuid"
 
@@ -25,7 +23,6 @@ import (
 	"github.com/openbaton-docker/obdocker/nfvo"
 	"github.com/openbaton-docker/obdocker/nfvo/orchestrator"
 	"github.com/openbaton-docker/obdocker/nfvo/orchestrator/rig"
-	"github.com/openbaton-docker/obdocker/pop/docker"
 )
 
 // The tests use 10.206.0.0/16 only: each rig a random /24 for the Pop's
@@ -130,7 +127,11 @@ func startRig(t *testing.T, extraEnv ...string) (*rig.Rig, *client.Client, *even
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cleanupDocker(raw, r.PopName) })
+	t.Cleanup(func() {
+		if err := testenv.RemovePopObjects(raw, r.PopName); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
 	t.Cleanup(func() {
 		r.Close()
 		if t.Failed() {
@@ -141,24 +142,8 @@ func startRig(t *testing.T, extraEnv ...string) (*rig.Rig, *client.Client, *even
 	return r, raw, ev
 }
 
-func cleanupDocker(raw *client.Client, popName string) {
-	ctx := context.Background()
-	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
-	cs, _ := raw.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-	for _, c := range cs {
-		raw.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-	}
-	ns, _ := raw.NetworkList(ctx, network.ListOptions{Filters: f})
-	for _, n := range ns {
-		raw.NetworkRemove(ctx, n.ID)
-	}
-}
-
 func ours(t *testing.T, raw *client.Client, popName string) (containers, networks int) {
-	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
-	cs, _ := raw.ContainerList(t.Context(), container.ListOptions{All: true, Filters: f})
-	ns, _ := raw.NetworkList(t.Context(), network.ListOptions{Filters: f})
-	return len(cs), len(ns)
+	return testenv.CountPopObjects(t.Context(), raw, popName)
 }
 
 type vnfc struct {

@@ -26,13 +26,11 @@ import (
 
 	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/google/uuid"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
 	"github.com/openbaton-docker/obdocker/nfvo"
-	"github.com/openbaton-docker/obdocker/pop/docker"
 )
 
 var (
@@ -183,8 +181,7 @@ func tail(s string, lines int) string {
 	return strings.Join(l, "\n")
 }
 
-// Start starts the daemon process and waits until its queue has a
-// consumer (how the NFVO and obdocker-health see a live plugin).
+// Start starts the daemon process and waits until it answers calls.
 func (r *Rig) Start() {
 	r.TB.Helper()
 	r.StartNoWait()
@@ -208,17 +205,28 @@ func (r *Rig) StartNoWait() {
 	r.mu.Unlock()
 }
 
-// WaitServing waits until the plugin queue has a consumer.
+// WaitServing waits until the plugin answers a getType. The management
+// API's consumer count is not enough: its statistics lag by seconds, so
+// right after a restart it still shows the killed process's queue with
+// consumers, and a request published then is unroutable and dropped
+// without a word.
 func (r *Rig) WaitServing(timeout time.Duration) {
 	r.TB.Helper()
 	end := time.Now().Add(timeout)
+	c, err := DialCaller(r.AMQPURL, r.Queue)
+	if err != nil {
+		r.TB.Fatalf("wait for the plugin: %v", err)
+	}
+	defer c.Close()
 	for {
-		q, err := r.NFVO.Management().Queue(context.Background(), r.Queue)
-		if err == nil && q.Consumers > 0 {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		_, err := c.Call(ctx, "getType", r.VIM())
+		cancel()
+		if err == nil {
 			return
 		}
 		if time.Now().After(end) {
-			r.TB.Fatalf("plugin queue %s has no consumer after %s (%v); log:\n%s", r.Queue, timeout, err, tail(r.Logs(), 100))
+			r.TB.Fatalf("plugin on %s does not answer getType after %s (%v); log:\n%s", r.Queue, timeout, err, tail(r.Logs(), 100))
 		}
 		if r.Exited() {
 			r.TB.Fatalf("plugin exited; log:\n%s", tail(r.Logs(), 100))
@@ -343,35 +351,18 @@ func (r *Rig) Get(path string) (int, string, error) {
 }
 
 // Filter selects the Docker objects of this rig's Pop.
-func (r *Rig) Filter() filters.Args {
-	return filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.PopName))
-}
+func (r *Rig) Filter() filters.Args { return testenv.PopFilter(r.PopName) }
 
 // Containers lists this Pop's Docker containers.
 func (r *Rig) Containers(ctx context.Context) ([]container.Summary, error) {
-	return r.Docker.ContainerList(ctx, container.ListOptions{All: true, Filters: r.Filter()})
+	return testenv.PopContainers(ctx, r.Docker, r.PopName)
 }
 
 // CleanupDocker removes this Pop's containers and networks (by label:
 // only what the rig's daemon made).
 func (r *Rig) CleanupDocker() {
-	ctx := context.Background()
-	cs, _ := r.Containers(ctx)
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 8)
-	for _, c := range cs {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			_ = r.Docker.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-		}()
-	}
-	wg.Wait()
-	ns, _ := r.Docker.NetworkList(ctx, network.ListOptions{Filters: r.Filter()})
-	for _, n := range ns {
-		_ = r.Docker.NetworkRemove(ctx, n.ID)
+	if err := testenv.RemovePopObjects(r.Docker, r.PopName); err != nil {
+		r.TB.Logf("cleanup: %v", err)
 	}
 }
 

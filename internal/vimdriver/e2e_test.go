@@ -14,15 +14,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/google/uuid"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
 	"github.com/openbaton-docker/obdocker/nfvo"
-	"github.com/openbaton-docker/obdocker/pop/docker"
 )
 
 // The end-to-end tests use 10.201.192.0/18 only.
@@ -146,24 +143,14 @@ func (r *rig) stop() error {
 }
 
 func (r *rig) cleanupDocker() {
-	ctx := context.Background()
-	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.popName))
-	cs, _ := r.raw.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-	for _, c := range cs {
-		r.raw.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-	}
-	ns, _ := r.raw.NetworkList(ctx, network.ListOptions{Filters: f})
-	for _, n := range ns {
-		r.raw.NetworkRemove(ctx, n.ID)
+	if err := testenv.RemovePopObjects(r.raw, r.popName); err != nil {
+		r.t.Logf("cleanup: %v", err)
 	}
 }
 
 // ours counts Docker objects carrying this Pop's label.
 func (r *rig) ours() (containers, networks int) {
-	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.popName))
-	cs, _ := r.raw.ContainerList(r.t.Context(), container.ListOptions{All: true, Filters: f})
-	ns, _ := r.raw.NetworkList(r.t.Context(), network.ListOptions{Filters: f})
-	return len(cs), len(ns)
+	return testenv.CountPopObjects(r.t.Context(), r.raw, r.popName)
 }
 
 func (r *rig) call(method string, params ...any) json.RawMessage {
@@ -345,15 +332,8 @@ func TestEndToEndManyPops(t *testing.T) {
 	raw2 := testenv.SecondDocker(t)
 	r := startRig(t, "10.201.251.0/24", "10.201.240.0/21")
 	t.Cleanup(func() {
-		ctx := context.Background()
-		f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.popName))
-		cs, _ := raw2.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-		for _, c := range cs {
-			raw2.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true})
-		}
-		ns, _ := raw2.NetworkList(ctx, network.ListOptions{Filters: f})
-		for _, n := range ns {
-			raw2.NetworkRemove(ctx, n.ID)
+		if err := testenv.RemovePopObjects(raw2, r.popName); err != nil {
+			t.Logf("cleanup: %v", err)
 		}
 	})
 	vims := []jsonMap{
@@ -417,8 +397,7 @@ func TestEndToEndManyPops(t *testing.T) {
 	}
 	wg.Wait()
 	for i, raw := range raws {
-		f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.popName))
-		cs, _ := raw.ContainerList(t.Context(), container.ListOptions{All: true, Filters: f})
+		cs, _ := testenv.PopContainers(t.Context(), raw, r.popName)
 		if len(cs) != 0 {
 			t.Errorf("engine %d: %d containers left", i+1, len(cs))
 		}

@@ -8,10 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/docker/docker/api/types/container"
-	"github.com/docker/docker/api/types/filters"
-	"github.com/docker/docker/api/types/network"
-
 	"github.com/openbaton-docker/obdocker/internal/testenv"
 	"github.com/openbaton-docker/obdocker/pop"
 	"github.com/openbaton-docker/obdocker/pop/docker"
@@ -110,26 +106,8 @@ func RemoveDockerObjects(t testing.TB, popName string) {
 	t.Helper()
 	cli := testenv.Docker(t)
 	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
-		cs, err := cli.ContainerList(ctx, container.ListOptions{All: true, Filters: f})
-		if err != nil {
-			t.Logf("cleanup: list containers of %s: %v", popName, err)
-		}
-		for _, c := range cs {
-			if err := cli.ContainerRemove(ctx, c.ID, container.RemoveOptions{Force: true}); err != nil {
-				t.Logf("cleanup: remove container %s: %v", c.ID, err)
-			}
-		}
-		ns, err := cli.NetworkList(ctx, network.ListOptions{Filters: f})
-		if err != nil {
-			t.Logf("cleanup: list networks of %s: %v", popName, err)
-		}
-		for _, n := range ns {
-			if err := cli.NetworkRemove(ctx, n.ID); err != nil {
-				t.Logf("cleanup: remove network %s: %v", n.Name, err)
-			}
+		if err := testenv.RemovePopObjects(cli, popName); err != nil {
+			t.Logf("cleanup: %v", err)
 		}
 	})
 }
