@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sirupsen/logrus"
 
 	"github.com/openbaton-docker/obdocker/nfvo"
@@ -257,8 +258,7 @@ func (r *Rig) spawn(ctx context.Context, bin string, env []string, queue string)
 	go func() { p.done <- cmd.Wait() }()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		ok, err := r.NFVO.Management().QueueExists(ctx, queue)
-		if err == nil && ok {
+		if consuming(r.cfg.AMQPURL, queue) {
 			return p, nil
 		}
 		select {
@@ -272,6 +272,24 @@ func (r *Rig) spawn(ctx context.Context, bin string, env []string, queue string)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+}
+
+// consuming asks the broker itself (a passive declare) whether queue
+// exists with a consumer. The management API's statistics lag by seconds:
+// right after a kill they still show the dead process's auto-delete
+// queue, and a command sent then would be dropped as unroutable.
+func consuming(url, queue string) bool {
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		return false
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		return false
+	}
+	q, err := ch.QueueDeclarePassive(queue, true, true, false, false, nil)
+	return err == nil && q.Consumers > 0
 }
 
 func stop(p *proc, kill bool) error {
