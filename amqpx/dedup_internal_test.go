@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/sirupsen/logrus"
@@ -85,5 +86,23 @@ func TestCopiesOfOneRequestRunOnce(t *testing.T) {
 	s2.handle(t.Context(), delivery(3, false))
 	if n := runs.Load(); n != 1 || !a.acked[3] {
 		t.Errorf("after a third copy: %d runs, acked %v", n, a.acked)
+	}
+}
+
+// TestDedupForgetsAfterTTL: an answered run is remembered for dedupTTL,
+// then the same key is a new request; a run in flight is never forgotten.
+func TestDedupForgetsAfterTTL(t *testing.T) {
+	d := dedup{entries: map[string]*dedupEntry{}}
+	e, dup := d.begin("k")
+	if dup {
+		t.Fatal("first run reported as a copy")
+	}
+	e.at = time.Now().Add(-2 * dedupTTL)
+	if _, dup := d.begin("k"); !dup {
+		t.Error("a run in flight was forgotten")
+	}
+	d.end("k", e, true)
+	if _, dup := d.begin("k"); dup {
+		t.Error("an answer older than dedupTTL still deduplicates")
 	}
 }

@@ -523,25 +523,32 @@ const dedupTTL = 10 * time.Minute
 func (d *dedup) begin(key string) (e *dedupEntry, dup bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if old, ok := d.entries[key]; ok {
+	if old, ok := d.entries[key]; ok && !old.expired(time.Now()) {
 		return old, true
 	}
 	e = &dedupEntry{done: make(chan struct{}), at: time.Now()}
 	d.entries[key] = e
 	d.inserts++
 	if d.inserts%256 == 0 {
-		cutoff := time.Now().Add(-dedupTTL)
+		now := time.Now()
 		for k, v := range d.entries {
-			select {
-			case <-v.done:
-				if v.at.Before(cutoff) {
-					delete(d.entries, k)
-				}
-			default:
+			if v.expired(now) {
+				delete(d.entries, k)
 			}
 		}
 	}
 	return e, false
+}
+
+// expired: the run ended more than dedupTTL after it began. A run still in
+// flight never expires.
+func (e *dedupEntry) expired(now time.Time) bool {
+	select {
+	case <-e.done:
+		return e.at.Before(now.Add(-dedupTTL))
+	default:
+		return false
+	}
 }
 
 func (d *dedup) end(key string, e *dedupEntry, answered bool) {
