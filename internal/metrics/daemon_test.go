@@ -2,6 +2,8 @@ package metrics_test
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -31,6 +33,12 @@ func TestDaemonMetrics(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
+	// The rig's readiness check already called getType: count from here.
+	_, body, err = r.Get("/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pings := metricValue(body, `obdocker_plugin_calls_total{method="getType",outcome="ok"}`)
 	if _, err := c.Call(ctx, "getType", r.VIM()); err != nil {
 		t.Fatal(err)
 	}
@@ -46,10 +54,10 @@ func TestDaemonMetrics(t *testing.T) {
 		t.Fatalf("force close: %v %v", closed, err)
 	}
 	want := []string{
-		`obdocker_plugin_calls_total{method="getType",outcome="ok"} 1`,
+		fmt.Sprintf(`obdocker_plugin_calls_total{method="getType",outcome="ok"} %d`, pings+1),
 		`obdocker_plugin_calls_total{method="launchInstance",outcome="ok"} 1`,
 		`obdocker_plugin_calls_total{method="none",outcome="malformed"} 1`,
-		`obdocker_plugin_call_duration_seconds_count{method="getType"} 1`,
+		fmt.Sprintf(`obdocker_plugin_call_duration_seconds_count{method="getType"} %d`, pings+1),
 		`obdocker_plugin_call_duration_seconds_bucket{method="launchInstance",le="+Inf"} 1`,
 		`obdocker_amqp_reconnects_total{connection="` + r.Queue + `-c0"} 1`,
 		`obdocker_pop_containers{endpoint="` + testenv.DockerHost() + `",state="CREATED"} 1`,
@@ -81,4 +89,16 @@ func TestDaemonMetrics(t *testing.T) {
 	if _, _, err := r.Get("/healthz"); err == nil {
 		t.Error("metrics endpoint still answers after the daemon stopped")
 	}
+}
+
+// metricValue is the value of the sample named exactly name (with its
+// labels) in a Prometheus text exposition, 0 when absent.
+func metricValue(body, name string) int {
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			n, _ := strconv.Atoi(strings.TrimSpace(v))
+			return n
+		}
+	}
+	return 0
 }
