@@ -123,7 +123,11 @@ func TestPluginImage(t *testing.T) {
 		"OBDOCKER_DOCKER_HOST=unix://" + sock,
 		"OBDOCKER_LOG_LEVEL=debug",
 	}
-	t.Cleanup(func() { removePopObjects(cli, popName) })
+	t.Cleanup(func() {
+		if err := testenv.RemovePopObjects(cli, popName); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
 	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Env: env, Healthcheck: fastHealth},
 		&container.HostConfig{
 			// The broker listens on the host's loopback.
@@ -235,7 +239,11 @@ func TestPopdImage(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := freeAddr(t)
-	t.Cleanup(func() { removePopObjects(cli, popName) })
+	t.Cleanup(func() {
+		if err := testenv.RemovePopObjects(cli, popName); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
 	created, err := cli.ContainerCreate(ctx, &container.Config{Image: ref, Healthcheck: &container.HealthConfig{
 		// The image's check names the default port; this one listens elsewhere.
 		Test: []string{"CMD", "/usr/local/bin/obdocker-health", "tcp", addr}, Interval: time.Second, Retries: 3},
@@ -392,12 +400,6 @@ func containerLogs(cli *dockerclient.Client, id string) string {
 		return fmt.Sprintf("(docker logs: %v)", err)
 	}
 	return string(out)
-}
-
-// removePopObjects removes what a Pop of this test left on Docker, found
-// by its label only.
-func removePopObjects(cli *dockerclient.Client, popName string) {
-	_ = testenv.RemovePopObjects(cli, popName)
 }
 
 // TestVnfmImage runs the Docker VNFM image against the real broker with an

@@ -3,6 +3,7 @@ package vim
 import (
 	"encoding/json"
 	"maps"
+	"slices"
 	"sync"
 
 	"github.com/openbaton-docker/obdocker/plugin"
@@ -109,14 +110,4 @@ func valueEqual[T comparable](a, b *T) bool { return *a == *b }
 
 func sameNil[K comparable, V any](a, b map[K]V) bool { return (a == nil) == (b == nil) }
 
-func stringsEqual(a, b []string) bool {
-	if (a == nil) != (b == nil) || len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
-}
+func stringsEqual(a, b []string) bool { return (a == nil) == (b == nil) && slices.Equal(a, b) }

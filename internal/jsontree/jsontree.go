@@ -19,9 +19,9 @@ type Obj = map[string]any
 
 // Decode parses a JSON object (not null, not another value).
 func Decode(b []byte) (Obj, error) {
-	v, err := DecodeValue(b)
+	v, err := decode(b)
 	if err != nil {
-		return nil, fmt.Errorf("decode json object: %w", errors.Unwrap(err))
+		return nil, fmt.Errorf("decode json object: %w", err)
 	}
 	o, ok := v.(map[string]any)
 	if !ok {
@@ -35,13 +35,19 @@ func Decode(b []byte) (Obj, error) {
 
 // DecodeValue parses any JSON value.
 func DecodeValue(b []byte) (any, error) {
-	d := json.NewDecoder(bytes.NewReader(b))
-	d.UseNumber()
-	var v any
-	if err := d.Decode(&v); err != nil {
+	v, err := decode(b)
+	if err != nil {
 		return nil, fmt.Errorf("decode json: %w", err)
 	}
 	return v, nil
+}
+
+func decode(b []byte) (any, error) {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	err := d.Decode(&v)
+	return v, err
 }
 
 // Clone deep-copies a tree through JSON, so edits to the copy never reach
