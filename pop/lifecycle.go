@@ -307,6 +307,26 @@ func (c *Core) stopTimeout(ctx context.Context) time.Duration {
 	return c.cfg.StopTimeout
 }
 
+const (
+	// deleteReserve is the part of a Delete's deadline kept for the removal
+	// and the store once the stop's grace period is over.
+	deleteReserve = 500 * time.Millisecond
+	// removeTimeout bounds a removal that runs on its own context.
+	removeTimeout = 10 * time.Second
+)
+
+// deleteGrace is the stop's grace period within a Delete: the caller's
+// deadline less deleteReserve, in whole seconds (Docker's stop API counts
+// seconds and the backend rounds up, which would eat the reserve); the
+// configured default without a deadline.
+func (c *Core) deleteGrace(ctx context.Context) time.Duration {
+	dl, ok := ctx.Deadline()
+	if !ok {
+		return c.cfg.StopTimeout
+	}
+	return max(time.Until(dl)-deleteReserve, 0).Truncate(time.Second)
+}
+
 // Stop moves a RUNNING container to STOPPING and stops it in the background.
 func (c *Core) Stop(ctx context.Context, f Filter) (Container, error) {
 	e, err := c.lockEntry(f)
@@ -424,7 +444,7 @@ func (c *Core) Delete(ctx context.Context, f Filter) error {
 func (c *Core) deleteLocked(ctx context.Context, e *entry) error {
 	log := c.log.WithFields(logrus.Fields{"container": e.c.Name, "id": e.c.ID})
 	if e.c.State == StateRunning || e.c.State == StateStopping {
-		timeout := c.stopTimeout(ctx)
+		timeout := c.deleteGrace(ctx)
 		if e.c.State == StateRunning {
 			if err := c.beginStop(e); err != nil {
 				return err
@@ -436,7 +456,12 @@ func (c *Core) deleteLocked(ctx context.Context, e *entry) error {
 		cancel()
 	}
 	if e.c.DockerID != "" {
-		if err := c.b.RemoveContainer(ctx, e.c.DockerID); err != nil && !errors.Is(err, ErrNotFound) {
+		// Its own context: the stop may have used up the caller's deadline,
+		// and a removal cut short would leave the container behind.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), removeTimeout)
+		err := c.b.RemoveContainer(rctx, e.c.DockerID)
+		cancel()
+		if err != nil && !errors.Is(err, ErrNotFound) {
 			return fmt.Errorf("delete %q: %w", e.c.Name, err)
 		}
 		e.c.DockerID = ""
