@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -245,5 +246,47 @@ func TestDaemonRefusesWithoutConfig(t *testing.T) {
 	out, err := exec.CommandContext(context.Background(), binary(t), "-help").CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "docker-popd.toml") {
 		t.Fatalf("-help: %v\n%s", err, out)
+	}
+}
+
+// TestDaemonWarnsWithoutTLS: docker-popd serving its users in clear text
+// on an address other than loopback says so at start; on loopback, or with
+// TLS, it does not.
+func TestDaemonWarnsWithoutTLS(t *testing.T) {
+	certs := testenv.NewTLSCerts(t, []string{"localhost"}, net.IPv4(127, 0, 0, 1))
+	for _, tc := range []struct {
+		doc  string
+		addr string
+		tls  bool
+		warn bool
+	}{
+		{"loopback", "127.0.0.1:0", false, false},
+		{"all interfaces", "0.0.0.0:0", false, true},
+		{"all interfaces with TLS", "0.0.0.0:0", true, false},
+	} {
+		t.Run(tc.doc, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg, _, _ := configure(t, dir)
+			if tc.tls {
+				b, _ := os.ReadFile(cfg)
+				b = []byte(strings.NewReplacer(`TLSCertPath = ""`, `TLSCertPath = "`+certs.Server.Cert.Path+`"`,
+					`TLSKeyPath = ""`, `TLSKeyPath = "`+certs.Server.Key.Path+`"`).Replace(string(b)))
+				if err := os.WriteFile(cfg, b, 0o600); err != nil {
+					t.Fatal(err)
+				}
+			}
+			p := start(t, dir, nil, true, "-cfg", cfg, "-addr", tc.addr)
+			if err := p.stop(t); err != nil {
+				t.Fatalf("exit after SIGTERM: %v\n%s", err, p.log())
+			}
+			log := p.log()
+			warned := strings.Contains(log, "level=warning") && strings.Contains(log, "without TLS")
+			if warned != tc.warn {
+				t.Fatalf("warned %v, want %v:\n%s", warned, tc.warn, log)
+			}
+			if tc.warn && !strings.Contains(log, "TLSCertPath") {
+				t.Errorf("the warning does not name the setting:\n%s", log)
+			}
+		})
 	}
 }

@@ -10,6 +10,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -88,6 +90,10 @@ func Run(ctx context.Context, args []string, env Env) error {
 	if log == nil {
 		log = logrus.New()
 		log.SetOutput(env.Stderr)
+	}
+	if cfg.TLSCertPath == "" && !loopback(cfg.Netaddr) {
+		log.WithField("addr", cfg.Netaddr).Warn("serving users without TLS on an address other than loopback: " +
+			"their passwords and session tokens travel readable; set TLSCertPath and TLSKeyPath")
 	}
 	srv := &server.Server{Config: cfg, Logger: log}
 	if env.OnServe != nil {
@@ -249,4 +255,21 @@ func readPassword(env Env, in *bufio.Reader) (string, error) {
 		return "", errors.New("init: the passwords differ")
 	}
 	return string(p1), nil
+}
+
+// loopback reports whether the listen address addr (host:port, empty for
+// the default) is reachable from this machine only: a loopback IP or
+// "localhost". An empty host listens on every interface.
+func loopback(addr string) bool {
+	if addr == "" {
+		addr = server.DefaultNetaddr
+	}
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return false
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.IsLoopback()
+	}
+	return strings.EqualFold(host, "localhost")
 }
