@@ -13,6 +13,11 @@ import (
 // its own goroutines.
 type PopFactory func(ctx context.Context, key EndpointKey) (pop.Pop, error)
 
+// EndpointVerifier checks that an engine accepts key's credentials (a
+// ping with the caller's own TLS material, a docker-popd login). Pops asks
+// it before handing a Pop opened with other credentials to a new caller.
+type EndpointVerifier func(ctx context.Context, key EndpointKey) error
+
 // Config configures a Driver. The zero value works (with no Pop factory,
 // every call fails with a clear error).
 type Config struct {
@@ -21,9 +26,16 @@ type Config struct {
 	// OpenRemote opens the Pop of a pop://host:port endpoint (docker-popd);
 	// nil means such VIM instances are refused as not supported yet.
 	OpenRemote PopFactory
+	// Verify checks a VIM instance's credentials against its engine when
+	// the engine's Pop was opened with other credentials; nil refuses them.
+	Verify EndpointVerifier
 	// DefaultSocket is the endpoint of a VIM instance with an empty
 	// authUrl. Default unix:///var/run/docker.sock.
 	DefaultSocket string
+	// AllowedSockets are the unix:// endpoints VIM instances may name, and
+	// the projects each is open to: a socket carries no credential, so only
+	// the operator can grant it. nil: the DefaultSocket, to every project.
+	AllowedSockets []SocketRule
 
 	// AllowedCaps are the capabilities userdata may add
 	// (#obdocker:cap-add=…), without the CAP_ prefix; "ALL" allows all.

@@ -37,7 +37,7 @@ func New(cfg Config, log logrus.FieldLogger) *Driver {
 	return &Driver{
 		cfg:     cfg,
 		log:     log,
-		pops:    NewPops(cfg.Open, cfg.OpenRemote, log),
+		pops:    NewPops(cfg.Open, cfg.OpenRemote, cfg.Verify, log),
 		deletes: newDeleteTracker(),
 	}
 }
@@ -112,6 +112,9 @@ func (d *Driver) target(ctx context.Context, p plugin.Params) (*target, error) {
 	}
 	key, err := EndpointOf(&v, d.cfg.DefaultSocket)
 	if err != nil {
+		return nil, fmt.Errorf("vim instance %q: %w", v.Name, err)
+	}
+	if err := d.cfg.allowSocket(key, v.ProjectID); err != nil {
 		return nil, fmt.Errorf("vim instance %q: %w", v.Name, err)
 	}
 	pp, err := d.pops.Get(ctx, key)

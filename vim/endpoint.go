@@ -3,10 +3,12 @@ package vim
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
 	"path"
+	"strconv"
 	"strings"
 
 	"github.com/openbaton-docker/obdocker/pop"
@@ -91,6 +93,16 @@ func (k EndpointKey) poolKey() string {
 	return k.URL + "#" + k.Username + ":" + hex.EncodeToString(sum[:8])
 }
 
+// credentialHash identifies the credentials of a key (never stored or
+// shown: only compared).
+func (k EndpointKey) credentialHash() string {
+	h := sha256.New()
+	for _, f := range []string{k.CA, k.Cert, k.Key, k.Username, k.Password} {
+		fmt.Fprintf(h, "%d:%s", len(f), f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // NormaliseAuthURL maps an authUrl to its canonical form, and returns the
 // userinfo separately. Accepted: "" (defaultSocket), unix:///path, a bare
 // absolute path, tcp://host[:port], http(s)://host[:port] (as tcp),
@@ -106,19 +118,29 @@ func NormaliseAuthURL(raw, defaultSocket string, tls bool) (norm, user, pass str
 	}
 	scheme, rest, ok := strings.Cut(s, "://")
 	if !ok {
-		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: no scheme (want unix://, tcp:// or pop://)", raw)
+		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: no scheme (want unix://, tcp:// or pop://)", redactURL(raw))
 	}
 	scheme = strings.ToLower(scheme)
 	if scheme == SchemeUnix {
 		p := rest
 		if p == "" || !strings.HasPrefix(p, "/") {
-			return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: a unix socket needs an absolute path", raw)
+			return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: a unix socket needs an absolute path", redactURL(raw))
 		}
 		return SchemeUnix + "://" + path.Clean(p), "", "", nil
 	}
 	u, perr := url.Parse(scheme + "://" + rest)
 	if perr != nil {
-		return "", "", "", pop.Wrap(pop.ErrInvalidArgument, perr, "authUrl %q", redactURL(raw))
+		// Never perr itself: *url.Error repeats the raw URL, and even its
+		// inner error quotes pieces of it ("invalid port \":pa\""), which
+		// for a password holding '/', '%' or '@' is part of the password.
+		if strings.Contains(rest, "@") {
+			return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %s: not a valid URL; percent-encode any '/', '%%', '@', '#' or '?' in the user or password, or give user:password in the VIM's key field instead", redactURL(raw))
+		}
+		var ue *url.Error
+		if errors.As(perr, &ue) {
+			perr = ue.Err
+		}
+		return "", "", "", pop.Wrap(pop.ErrInvalidArgument, perr, "authUrl %q", raw)
 	}
 	if u.User != nil {
 		user = u.User.Username()
@@ -143,22 +165,36 @@ func NormaliseAuthURL(raw, defaultSocket string, tls bool) (norm, user, pass str
 		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: no host", redactURL(raw))
 	}
 	if p := u.Port(); p != "" {
+		if n, err := strconv.Atoi(p); err != nil || n < 1 || n > 65535 {
+			return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %s: port %s is out of range (1-65535)", redactURL(raw), p)
+		}
 		port = p
 	}
-	if u.Path != "" && u.Path != "/" {
-		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: unexpected path %q", redactURL(raw), u.Path)
+	if u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" {
+		if u.User != nil || strings.Contains(rest, "@") {
+			// The "path" may be the tail of a password holding a '/'.
+			return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %s: unexpected path, query or fragment; percent-encode any '/', '%%', '@', '#' or '?' in the user or password", redactURL(raw))
+		}
+		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: unexpected path, query or fragment", raw)
 	}
 	return scheme + "://" + net.JoinHostPort(host, port), user, pass, nil
 }
 
-// redactURL hides a password in a URL for messages and logs.
+// redactURL hides a password in a URL for messages and logs. Anything with
+// an '@' that does not parse into a clean userinfo is not echoed at all:
+// which part of it is the password cannot be told.
 func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
-		if err != nil && strings.Contains(raw, "@") {
-			return fmt.Sprintf("<unparsable url with credentials, %d bytes>", len(raw))
-		}
+	if !strings.Contains(raw, "@") {
 		return raw
 	}
-	return u.Redacted()
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || u.User == nil || u.Opaque != "" || u.Path != "" && u.Path != "/" || u.RawQuery != "" || u.Fragment != "" {
+		return fmt.Sprintf("<authUrl with credentials, %d bytes, not shown>", len(raw))
+	}
+	if _, has := u.User.Password(); !has {
+		// "user@host": still a name, shown; no password to hide.
+		return u.String()
+	}
+	u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	return u.String()
 }

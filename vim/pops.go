@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -17,7 +18,10 @@ import (
 // is opened once (concurrent first calls share the open) and closed by Close.
 type Pops struct {
 	open, openRemote PopFactory
-	log              logrus.FieldLogger
+	// verify checks a second set of credentials against the engine itself
+	// before it is handed an open Pop; nil: such callers are refused.
+	verify EndpointVerifier
+	log    logrus.FieldLogger
 
 	// root outlives every request: Pops are opened under it (a caller that
 	// gives up must not cancel an open others wait for) and it ends at Close.
@@ -34,12 +38,22 @@ type popEntry struct {
 	done chan struct{} // closed when the open finished
 	p    pop.Pop
 	err  error
+	// verified holds, per credential hash, until when a set of credentials
+	// other than key's is known good for this engine (guarded by Pops.mu).
+	verified map[string]time.Time
 }
 
-// NewPops makes a registry over the given factories (nil: not configured).
-func NewPops(open, openRemote PopFactory, log logrus.FieldLogger) *Pops {
+// verdictTTL is how long a verified credential set is trusted without
+// asking the engine again: a revoked or expired certificate is refused
+// within this time.
+const verdictTTL = 5 * time.Minute
+
+// NewPops makes a registry over the given factories (nil: not configured)
+// and credential verifier (nil: a second set of credentials for an open
+// engine is refused).
+func NewPops(open, openRemote PopFactory, verify EndpointVerifier, log logrus.FieldLogger) *Pops {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Pops{open: open, openRemote: openRemote, log: log, root: ctx, cancel: cancel, entries: map[string]*popEntry{}}
+	return &Pops{open: open, openRemote: openRemote, verify: verify, log: log, root: ctx, cancel: cancel, entries: map[string]*popEntry{}}
 }
 
 // Get returns the Pop of key.URL, opening it on first use. A failed open is
@@ -55,10 +69,6 @@ func (r *Pops) Get(ctx context.Context, key EndpointKey) (pop.Pop, error) {
 		e = &popEntry{key: key, done: make(chan struct{})}
 		r.entries[key.poolKey()] = e
 		go r.openEntry(e)
-	} else if e.key != key {
-		// Same engine, other TLS material or credentials (the VIM was
-		// edited, or two VIMs disagree): the open Pop stays in use.
-		r.log.WithField("endpoint", key.URL).Debug("vim instance brings other credentials for an open endpoint; keeping the open Pop")
 	}
 	r.mu.Unlock()
 
@@ -70,7 +80,52 @@ func (r *Pops) Get(ctx context.Context, key EndpointKey) (pop.Pop, error) {
 	if e.err != nil {
 		return nil, e.err
 	}
+	if err := r.admit(ctx, e, key); err != nil {
+		return nil, err
+	}
 	return e.p, nil
+}
+
+// admit lets a caller use an open Pop only if its credentials are the ones
+// that opened it, or the engine itself accepts them. One Pop per engine is
+// kept (two IPAMs over one engine would hand out the same addresses), but
+// the Pop must not lend one VIM instance's certificates to another.
+func (r *Pops) admit(ctx context.Context, e *popEntry, key EndpointKey) error {
+	if key.Scheme() == SchemeUnix {
+		return nil // no credentials: the socket allowlist decides (Driver.target)
+	}
+	h := key.credentialHash()
+	if h == e.key.credentialHash() {
+		return nil
+	}
+	r.mu.Lock()
+	until, ok := e.verified[h]
+	r.mu.Unlock()
+	if ok && time.Now().Before(until) {
+		return nil
+	}
+	log := r.log.WithField("endpoint", key.URL)
+	if r.verify == nil {
+		return pop.Errorf(pop.ErrUnauthenticated, "authUrl %s: the engine is open with other credentials and this driver cannot verify yours", key.URL)
+	}
+	if err := r.verify(ctx, key); err != nil {
+		log.WithError(err).Warn("vim instance brings credentials the engine refuses; access denied")
+		return pop.Wrap(pop.ErrUnauthenticated, err, "authUrl %s: your credentials (ca, cert, dockerKey) do not open this engine", key.URL)
+	}
+	r.mu.Lock()
+	if e.verified == nil {
+		e.verified = map[string]time.Time{}
+	}
+	now := time.Now()
+	for k, t := range e.verified { // few entries: one per credential set in use
+		if now.After(t) {
+			delete(e.verified, k)
+		}
+	}
+	e.verified[h] = now.Add(verdictTTL)
+	r.mu.Unlock()
+	log.Info("vim instance with other credentials verified against the engine; sharing its Pop")
+	return nil
 }
 
 func (r *Pops) openEntry(e *popEntry) {

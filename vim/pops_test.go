@@ -175,7 +175,7 @@ func TestPopsCallerGivesUp(t *testing.T) {
 	r := NewPops(func(ctx context.Context, key EndpointKey) (pop.Pop, error) {
 		<-release
 		return newFakePop(), nil
-	}, nil, testLogger(t))
+	}, nil, nil, testLogger(t))
 	defer r.Close()
 	key := EndpointKey{URL: "unix:///x"}
 	ctx, cancel := context.WithCancel(context.Background())

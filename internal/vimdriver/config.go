@@ -10,6 +10,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 
 	"github.com/openbaton-docker/obdocker/plugin"
+	"github.com/openbaton-docker/obdocker/vim"
 )
 
 // Config is the daemon's configuration: the plugin runtime's OBDOCKER_*
@@ -35,6 +36,10 @@ type DriverConfig struct {
 	StateDir string `envconfig:"STATE_DIR" default:"/var/lib/obdocker"`
 	// DockerHost is the endpoint of VIM instances whose authUrl is empty.
 	DockerHost string `envconfig:"DOCKER_HOST" default:"unix:///var/run/docker.sock"`
+	// AllowedSockets are the unix sockets VIM instances may name, each
+	// SOCKET or SOCKET@PROJECT|PROJECT… (NFVO project ids); unset: the
+	// DockerHost socket, for every project. A socket carries no credential.
+	AllowedSockets []string `envconfig:"ALLOWED_SOCKETS"`
 	// PopName labels every Docker object the plugin creates; default: the
 	// plugin name. Keep it stable: a restarted plugin finds its objects by it.
 	PopName string `envconfig:"POP_NAME"`
@@ -44,6 +49,10 @@ type DriverConfig struct {
 	DefaultNetwork string `envconfig:"DEFAULT_NETWORK" default:"private"`
 	// DefaultSubnet is the subnet of each Pop's default network.
 	DefaultSubnet string `envconfig:"DEFAULT_SUBNET" default:"172.16.0.0/16"`
+	// PopAllowPlaintext lets the plugin log in to a docker-popd that is not
+	// on loopback in clear text when the VIM instance has no ca (the
+	// password then travels readable). Default: such a VIM is refused.
+	PopAllowPlaintext bool `envconfig:"POP_ALLOW_PLAINTEXT" default:"false"`
 	// KeepStopped keeps Docker containers after stop (for post-mortems).
 	KeepStopped bool `envconfig:"KEEP_STOPPED" default:"false"`
 	// AllowedCaps and AllowedSysctls are what userdata directives may ask.
@@ -77,6 +86,9 @@ func (c Config) Validate() error {
 	}
 	if c.Driver.DockerHost != "" && !strings.HasPrefix(c.Driver.DockerHost, "unix://") && !strings.HasPrefix(c.Driver.DockerHost, "tcp://") {
 		probs = append(probs, fmt.Sprintf("OBDOCKER_DOCKER_HOST %q must be unix:///path or tcp://host:port", c.Driver.DockerHost))
+	}
+	if _, err := vim.ParseSocketRules(c.Driver.AllowedSockets); err != nil {
+		probs = append(probs, "OBDOCKER_ALLOWED_SOCKETS: "+err.Error())
 	}
 	if len(probs) > 0 {
 		return fmt.Errorf("config: %s", strings.Join(probs, "; "))

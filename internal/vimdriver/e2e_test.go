@@ -63,8 +63,9 @@ type rig struct {
 	env     []string
 }
 
-// startRig starts an NFVO stand-in and the plugin daemon as its own process.
-func startRig(t *testing.T, subnet, pool string) *rig {
+// startRig starts an NFVO stand-in and the plugin daemon as its own
+// process, with extraEnv added to its environment.
+func startRig(t *testing.T, subnet, pool string, extraEnv ...string) *rig {
 	t.Helper()
 	raw := testenv.Docker(t)
 	amqpURL := testenv.RabbitMQ(t)
@@ -89,6 +90,7 @@ func startRig(t *testing.T, subnet, pool string) *rig {
 		"OBDOCKER_DOCKER_HOST="+testenv.DockerHost(),
 		"OBDOCKER_LOG_LEVEL=debug",
 	)
+	r.env = append(r.env, extraEnv...)
 	t.Cleanup(func() { r.cleanupDocker() })
 	r.start()
 	t.Cleanup(func() {
@@ -330,7 +332,9 @@ func TestEndToEndNFVOSequence(t *testing.T) {
 // engine and neither Pop touches the other's objects.
 func TestEndToEndManyPops(t *testing.T) {
 	raw2 := testenv.SecondDocker(t)
-	r := startRig(t, "10.201.251.0/24", "10.201.240.0/21")
+	// A socket carries no credential: the operator grants the second one.
+	r := startRig(t, "10.201.251.0/24", "10.201.240.0/21",
+		"OBDOCKER_ALLOWED_SOCKETS="+testenv.DockerHost()+","+testenv.SecondDockerHost)
 	t.Cleanup(func() {
 		if err := testenv.RemovePopObjects(raw2, r.popName); err != nil {
 			t.Logf("cleanup: %v", err)

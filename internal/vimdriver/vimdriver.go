@@ -3,9 +3,14 @@ package vimdriver
 import (
 	"context"
 	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -45,6 +50,9 @@ func Run(ctx context.Context, cfg Config, log logrus.FieldLogger) error {
 		}
 		defer srv.Close()
 	}
+	if cfg.Driver.PopAllowPlaintext {
+		log.Warn("OBDOCKER_POP_ALLOW_PLAINTEXT: docker-popd passwords of VIM instances without ca may travel in clear text")
+	}
 	log.WithFields(logrus.Fields{"state_dir": cfg.Driver.StateDir, "docker_host": cfg.Driver.DockerHost,
 		"pop_name": popName(cfg)}).Info("docker VIM driver starting")
 	return p.Run(ctx)
@@ -78,10 +86,20 @@ func serveMetrics(cfg MetricsConfig, p *plugin.Plugin, d *vim.Driver, log logrus
 // NewDriver builds the VIM driver with the daemon's Pop factories.
 func NewDriver(cfg Config, log logrus.FieldLogger) *vim.Driver {
 	f := &factory{cfg: cfg, log: log}
+	var sockets []vim.SocketRule
+	if cfg.Driver.AllowedSockets != nil {
+		// Checked by Validate; an entry that no longer parses grants nothing.
+		sockets, _ = vim.ParseSocketRules(cfg.Driver.AllowedSockets)
+		if sockets == nil {
+			sockets = []vim.SocketRule{}
+		}
+	}
 	return vim.New(vim.Config{
 		Open:           f.openDocker,
 		OpenRemote:     f.openRemote,
+		Verify:         f.verify,
 		DefaultSocket:  cfg.Driver.DockerHost,
+		AllowedSockets: sockets,
 		AllowedCaps:    cfg.Driver.AllowedCaps,
 		AllowedSysctls: cfg.Driver.AllowedSysctls,
 	}, log)
@@ -146,19 +164,90 @@ func (f *factory) openDocker(ctx context.Context, key vim.EndpointKey) (pop.Pop,
 	return localPop{Core: core, b: b}, nil
 }
 
+// verify asks the engine whether key's credentials open it: a ping with
+// the caller's own TLS material, or a docker-popd login. Nothing is kept.
+func (f *factory) verify(ctx context.Context, key vim.EndpointKey) error {
+	switch key.Scheme() {
+	case vim.SchemePop:
+		p, err := f.openRemote(ctx, key)
+		if err != nil {
+			return err
+		}
+		if c, ok := p.(io.Closer); ok {
+			c.Close()
+		}
+	case vim.SchemeTCP:
+		opts := docker.Options{Host: key.URL, PopName: popName(f.cfg)}
+		if key.TLS() {
+			opts.TLS = &docker.TLSConfig{CA: []byte(key.CA), Cert: []byte(key.Cert), Key: []byte(key.Key)}
+		}
+		b, err := docker.New(ctx, opts)
+		if err != nil {
+			return err
+		}
+		b.Close()
+	}
+	return nil
+}
+
 func (f *factory) openRemote(ctx context.Context, key vim.EndpointKey) (pop.Pop, error) {
 	if key.Username == "" {
 		return nil, pop.Errorf(pop.ErrUnauthenticated, "authUrl %s: a docker-popd VIM needs credentials: put user:password in the VIM's key field (dockerKey)", key.URL)
 	}
-	c, err := client.Dial(ctx, client.Options{Addr: key.Address(), User: key.Username, Password: key.Password})
+	tlsCfg, err := f.popTLS(key)
 	if err != nil {
 		return nil, err
 	}
-	// Log in now: an open with wrong credentials must fail (and not be
-	// kept), not hand out a client that fails on every call.
+	c, err := client.Dial(ctx, client.Options{Addr: key.Address(), User: key.Username, Password: key.Password, TLS: tlsCfg})
+	if err != nil {
+		return nil, err
+	}
+	// Log in now: an open with wrong credentials or an untrusted server
+	// must fail (and not be kept), not hand out a client that fails on
+	// every call.
 	if _, err := c.Info(ctx); err != nil {
 		c.Close()
+		if tlsCfg != nil {
+			// The handshake's own words (unknown authority, wrong name)
+			// follow; say which trust they were checked against.
+			return nil, pop.Wrap(pop.Class(err), err, "authUrl %s: TLS to docker-popd, verified with the VIM instance's ca", key.URL)
+		}
 		return nil, err
 	}
 	return c, nil
+}
+
+// popTLS is the transport of a pop:// endpoint. With the VIM instance's ca
+// it is TLS, docker-popd's certificate verified against that CA and the
+// authUrl's host. Without one it is clear text, which carries the password
+// readable: allowed on loopback, elsewhere only by the operator's opt-in.
+// The VIM instance's cert is not used (docker-popd asks for none).
+func (f *factory) popTLS(key vim.EndpointKey) (*tls.Config, error) {
+	host, _, err := net.SplitHostPort(key.Address())
+	if err != nil {
+		return nil, pop.Wrap(pop.ErrInvalidArgument, err, "authUrl %s", key.URL)
+	}
+	if key.CA == "" {
+		if loopback(host) || f.cfg.Driver.PopAllowPlaintext {
+			return nil, nil
+		}
+		return nil, pop.Errorf(pop.ErrInvalidArgument, "authUrl %s: docker-popd is not on loopback and the VIM instance has no ca, "+
+			"so its password would travel in clear text: set ca to the PEM certificate of the CA that signed docker-popd's TLS certificate, "+
+			"or let the operator allow clear text with OBDOCKER_POP_ALLOW_PLAINTEXT=true", key.URL)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM([]byte(key.CA)) {
+		return nil, pop.Errorf(pop.ErrInvalidArgument, "authUrl %s: the VIM instance's ca holds no PEM certificate", key.URL)
+	}
+	return &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12}, nil
+}
+
+// loopback reports whether host names this machine only: a loopback IP or
+// "localhost" (which resolvers keep on loopback, RFC 6761). Other names
+// count as remote, whatever they resolve to today.
+func loopback(host string) bool {
+	if a, err := netip.ParseAddr(host); err == nil {
+		return a.IsLoopback()
+	}
+	return strings.EqualFold(strings.TrimSuffix(host, "."), "localhost")
 }
