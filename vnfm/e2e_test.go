@@ -78,11 +78,13 @@ func checkImages(t *testing.T, raw *client.Client) {
 type events struct {
 	mu sync.Mutex
 	l  []orchestrator.Event
+	at []time.Time // when each event was seen
 }
 
 func (e *events) add(ev orchestrator.Event) {
 	e.mu.Lock()
 	e.l = append(e.l, ev)
+	e.at = append(e.at, time.Now())
 	e.mu.Unlock()
 }
 

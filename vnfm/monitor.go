@@ -15,7 +15,9 @@ import (
 // With the VNFD configuration parameter restart_policy set to "always"
 // (any exit) or "on-failure" (a non-zero exit, OOM kill or vanished
 // container: the plugin's status ERROR), it is started again (same IPs)
-// and a HEAL message brings the VNFR back to ACTIVE.
+// and a HEAL message brings the VNFR back to ACTIVE. A VNFC waiting out its
+// restart back-off keeps its entry, marked restarting, so that a STOP or
+// RELEASE (unwatch) in the meantime cancels the restart.
 type monitor struct {
 	v *VNFM
 
@@ -25,11 +27,19 @@ type monitor struct {
 }
 
 type watched struct {
-	ref      VNFCRef
-	vnfr     string
-	nsrID    string
-	policy   string
-	restarts int
+	ref    VNFCRef
+	vnfr   string
+	nsrID  string
+	policy string
+
+	// Guarded by monitor.mu.
+	restarts   int
+	restarting bool // dead, and died() will restart it while this entry is current
+
+	// busy is held (a send) while a restart runs, from the start of the
+	// container to the HEAL: unwatch waits for it, so that a STOP stops
+	// the restarted container and its answer follows the HEAL.
+	busy chan struct{}
 }
 
 func newMonitor(v *VNFM) *monitor { return &monitor{v: v, items: map[string]*watched{}} }
@@ -40,7 +50,7 @@ func (m *monitor) watch(vnfr Obj, refs []VNFCRef) {
 	defer m.mu.Unlock()
 	for _, r := range refs {
 		prev := m.items[r.ExtID()]
-		w := &watched{ref: r, vnfr: Str(vnfr, "name"), nsrID: Str(vnfr, "parent_ns_id"), policy: policy}
+		w := &watched{ref: r, vnfr: Str(vnfr, "name"), nsrID: Str(vnfr, "parent_ns_id"), policy: policy, busy: make(chan struct{}, 1)}
 		if prev != nil {
 			w.restarts = prev.restarts
 		}
@@ -48,11 +58,26 @@ func (m *monitor) watch(vnfr Obj, refs []VNFCRef) {
 	}
 }
 
-func (m *monitor) unwatch(refs []VNFCRef) {
+// unwatch stops watching refs and cancels their pending restarts. It
+// returns once no restart of theirs is under way (or ctx ends), so the
+// caller's stop or removal comes after any restart.
+func (m *monitor) unwatch(ctx context.Context, refs []VNFCRef) {
+	var gone []*watched
 	m.mu.Lock()
-	defer m.mu.Unlock()
 	for _, r := range refs {
-		delete(m.items, r.ExtID())
+		if w := m.items[r.ExtID()]; w != nil {
+			gone = append(gone, w)
+			delete(m.items, r.ExtID())
+		}
+	}
+	m.mu.Unlock()
+	for _, w := range gone {
+		select {
+		case w.busy <- struct{}{}:
+			<-w.busy
+		case <-ctx.Done():
+			return
+		}
 	}
 }
 
@@ -86,7 +111,9 @@ func (m *monitor) check(ctx, hctx context.Context) {
 	m.mu.Lock()
 	snap := make([]*watched, 0, len(m.items))
 	for _, w := range m.items {
-		snap = append(snap, w)
+		if !w.restarting { // dead and handled already
+			snap = append(snap, w)
+		}
 	}
 	m.mu.Unlock()
 	if len(snap) == 0 {
@@ -131,14 +158,20 @@ func (m *monitor) check(ctx, hctx context.Context) {
 			case s.Status == "ACTIVE" || s.Status == "BUILD":
 				continue
 			}
-			// Claim it: a STOP or RELEASE may have raced this poll.
+			// Claim it: a STOP or RELEASE may have raced this poll. One to
+			// restart stays watched, marked, until the restart or unwatch.
 			m.mu.Lock()
 			cur := m.items[w.ref.ExtID()]
-			if cur != w {
+			if cur != w || w.restarting {
 				m.mu.Unlock()
 				continue
 			}
-			delete(m.items, w.ref.ExtID())
+			if w.restartsOn(s) {
+				w.restarting = true
+				w.restarts++
+			} else {
+				delete(m.items, w.ref.ExtID())
+			}
 			m.mu.Unlock()
 			m.wg.Add(1)
 			go func(w *watched, s serverStatus) {
@@ -149,7 +182,22 @@ func (m *monitor) check(ctx, hctx context.Context) {
 	}
 }
 
-// died reports a dead VNFC and applies the restart policy.
+// restartsOn tells whether the restart policy restarts a VNFC that ended
+// with s.
+func (w *watched) restartsOn(s serverStatus) bool {
+	return w.policy == RestartAlways || w.policy == RestartOnFailure && s.Status == "ERROR"
+}
+
+// current tells whether w is still the entry of its VNFC: a STOP or
+// RELEASE (unwatch) or a START (watch) since replaced or removed it.
+func (m *monitor) current(w *watched) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.items[w.ref.ExtID()] == w
+}
+
+// died reports a dead VNFC and applies the restart policy. check has
+// already marked w restarting and counted the restart when it restarts.
 func (m *monitor) died(ctx context.Context, w *watched, s serverStatus) {
 	v := m.v
 	host := Str(w.ref.Instance, "hostname")
@@ -165,30 +213,51 @@ func (m *monitor) died(ctx context.Context, w *watched, s serverStatus) {
 	if err := v.notify(ctx, errorMessage(fresh, w.nsrID, detail)); err != nil {
 		log.WithError(err).Error("could not report the failure")
 	}
-	restart := w.policy == RestartAlways || w.policy == RestartOnFailure && s.Status == "ERROR"
-	if !restart {
+	if !w.restartsOn(s) {
 		return
 	}
-	w.restarts++
-	log = log.WithFields(logrus.Fields{"restart_policy": w.policy, "restart": w.restarts})
+	m.mu.Lock()
+	n := w.restarts
+	m.mu.Unlock()
+	log = log.WithFields(logrus.Fields{"restart_policy": w.policy, "restart": n})
 	// Back off a little more after each restart of the same VNFC.
-	delay := time.Duration(w.restarts) * time.Second
-	if delay > 30*time.Second {
-		delay = 30 * time.Second
-	}
+	delay := min(time.Duration(n)*time.Second, 30*time.Second)
 	select {
 	case <-ctx.Done():
 		return
 	case <-time.After(delay):
 	}
+	select {
+	case w.busy <- struct{}{}:
+		defer func() { <-w.busy }()
+	case <-ctx.Done():
+		return
+	}
+	if !m.current(w) {
+		log.Info("the VNFC was stopped, released or started during the restart back-off; not restarting")
+		return
+	}
 	if err := v.ensureRunning(ctx, w.ref); err != nil {
-		log.WithError(err).Error("restart failed")
+		log.WithError(err).Error("restart failed; no longer watched")
+		m.mu.Lock()
+		if m.items[w.ref.ExtID()] == w {
+			delete(m.items, w.ref.ExtID())
+		}
+		m.mu.Unlock()
+		return
+	}
+	m.mu.Lock()
+	still := m.items[w.ref.ExtID()] == w
+	w.restarting = false
+	m.mu.Unlock()
+	if !still {
+		// A STOP or RELEASE came during the start and waits for it to
+		// stop the container again; a HEAL now would only set the VNFR
+		// ACTIVE under it and age the record its answer carries.
+		log.Info("VNFC restarted, but stopped or released meanwhile; no HEAL")
 		return
 	}
 	log.Info("VNFC restarted by its restart policy")
-	m.mu.Lock()
-	m.items[w.ref.ExtID()] = w
-	m.mu.Unlock()
 	fresh = v.freshRecord(ctx, rec, w.ref, "ACTIVE", log)
 	vnfci := w.ref.Instance
 	for _, r := range VNFCInstances(fresh) {

@@ -19,11 +19,13 @@ func (v *VNFM) stop(ctx context.Context, msg Obj, log logrus.FieldLogger) Obj {
 	}
 	vnfci := Sub(msg, "vnfcInstance")
 	refs := targets(vnfr, vnfci)
-	v.mon.unwatch(refs)
+	v.mon.unwatch(ctx, refs)
 	for _, r := range refs {
 		s, err := v.stopServer(ctx, r)
 		if err != nil {
-			if st, lerr := v.currentStatus(ctx, r); lerr == nil && st.Status == "SHUTOFF" {
+			// Already down: stopped, or dead (ERROR, e.g. waiting out a
+			// restart back-off), which the Pop refuses to stop.
+			if st, lerr := v.currentStatus(ctx, r); lerr == nil && (st.Status == "SHUTOFF" || st.Status == "ERROR") {
 				continue
 			}
 			return failed(vnfr, fmt.Errorf("VNFC %s: %w", Str(r.Instance, "hostname"), err))
