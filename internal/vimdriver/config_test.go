@@ -1,0 +1,44 @@
+package vimdriver
+
+import (
+	"strings"
+	"testing"
+)
+
+// TestAllowedSocketsSetting: unset means the default socket; set but empty
+// grants none; a bad entry stops the daemon at start, naming the setting.
+func TestAllowedSocketsSetting(t *testing.T) {
+	t.Run("unset", func(t *testing.T) {
+		cfg, err := LoadConfig(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Driver.AllowedSockets != nil {
+			t.Fatalf("%q", cfg.Driver.AllowedSockets)
+		}
+	})
+	t.Run("empty", func(t *testing.T) {
+		t.Setenv("OBDOCKER_ALLOWED_SOCKETS", "")
+		cfg, err := LoadConfig(nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.Driver.AllowedSockets == nil || len(cfg.Driver.AllowedSockets) != 0 {
+			t.Fatalf("%q: set but empty must grant no socket", cfg.Driver.AllowedSockets)
+		}
+	})
+	t.Run("entries", func(t *testing.T) {
+		t.Setenv("OBDOCKER_ALLOWED_SOCKETS", "/var/run/docker.sock,/run/lab.sock@p1|p2")
+		cfg, err := LoadConfig(nil)
+		if err != nil || len(cfg.Driver.AllowedSockets) != 2 {
+			t.Fatalf("%q %v", cfg.Driver.AllowedSockets, err)
+		}
+	})
+	t.Run("invalid", func(t *testing.T) {
+		t.Setenv("OBDOCKER_ALLOWED_SOCKETS", "tcp://engine:2375")
+		_, err := LoadConfig(nil)
+		if err == nil || !strings.Contains(err.Error(), "OBDOCKER_ALLOWED_SOCKETS") || !strings.Contains(err.Error(), "tcp://engine:2375") {
+			t.Fatalf("%v", err)
+		}
+	})
+}
