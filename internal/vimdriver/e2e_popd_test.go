@@ -16,15 +16,36 @@ import (
 )
 
 // startPopd runs docker-popd as its own process with a config written by
-// `docker-popd init`, and returns its address.
+// `docker-popd init`, on loopback in clear text, and returns its address.
 func startPopd(t *testing.T, popName, defaultSubnet, pool string) string {
 	t.Helper()
+	return startPopdWith(t, popName, defaultSubnet, pool, popdOptions{}).addr
+}
+
+// popdOptions vary startPopdWith's daemon.
+type popdOptions struct {
+	// host to listen on; empty: 127.0.0.1.
+	host string
+	// tls, when set, is the server's certificate: docker-popd serves TLS.
+	tls *testenv.KeyPair
+}
+
+type popdProc struct {
+	addr string
+	logs *testenv.Buffer
+}
+
+func startPopdWith(t *testing.T, popName, defaultSubnet, pool string, o popdOptions) popdProc {
+	t.Helper()
+	if o.host == "" {
+		o.host = "127.0.0.1"
+	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "docker-popd")
 	if out, err := exec.Command("go", "build", "-o", bin, "github.com/openbaton-docker/obdocker/cmd/docker-popd").CombinedOutput(); err != nil {
 		t.Fatalf("build docker-popd: %v\n%s", err, out)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := net.Listen("tcp", net.JoinHostPort(o.host, "0"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,6 +64,10 @@ func startPopd(t *testing.T, popName, defaultSubnet, pool string) string {
 	set("DefaultNetwork", "private-"+popName)
 	set("DefaultSubnet", defaultSubnet)
 	set("NetworkPool", pool)
+	if o.tls != nil {
+		set("TLSCertPath", o.tls.Cert.Path)
+		set("TLSKeyPath", o.tls.Key.Path)
+	}
 	if err := os.WriteFile(cfg, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +103,7 @@ func startPopd(t *testing.T, popName, defaultSubnet, pool string) string {
 	if strings.Contains(logs.String(), "s3cret") {
 		t.Errorf("docker-popd logged the password")
 	}
-	return addr
+	return popdProc{addr: addr, logs: logs}
 }
 
 // TestEndToEndRemotePop: a VIM instance whose authUrl is pop://host:port is
@@ -96,6 +121,14 @@ func TestEndToEndRemotePop(t *testing.T) {
 		t.Fatalf("wrong password: %v", err)
 	}
 
+	launchThroughPopd(t, r, vim, "10.201.227.0/24", "10.201.227.9")
+}
+
+// launchThroughPopd runs a server's life through the docker-popd of vim:
+// refresh finds the test image, a network and a server with a fixed IP and
+// userdata env are made, seen on Docker, and deleted without a trace.
+func launchThroughPopd(t *testing.T, r *rig, vim jsonMap, subnet, ip string) {
+	t.Helper()
 	ref := decode(t, r.call("refresh", vim))
 	var imageExt string
 	for _, im := range ref["images"].([]any) {
@@ -109,9 +142,9 @@ func TestEndToEndRemotePop(t *testing.T) {
 		t.Fatalf("no test image through popd: %v", ref["images"])
 	}
 	vl := "rvl-" + r.popName
-	n := decode(t, r.call("createNetwork", vim, jsonMap{"name": vl, "subnet": "10.201.227.0/24"}))
+	n := decode(t, r.call("createNetwork", vim, jsonMap{"name": vl, "subnet": subnet}))
 	s := decode(t, r.call("launchInstanceAndWait", vim, "rsrv-"+r.popName, imageExt, "", "",
-		[]any{jsonMap{"virtual_link_reference": vl, "virtual_link_reference_id": n["extId"], "interfaceId": 0, "fixedIp": "10.201.227.9"}},
+		[]any{jsonMap{"virtual_link_reference": vl, "virtual_link_reference_id": n["extId"], "interfaceId": 0, "fixedIp": ip}},
 		[]any{}, "export VIA=popd\n", jsonMap{}, []any{}))
 	if s["status"] != "ACTIVE" {
 		t.Fatalf("launch: %v", s)
@@ -120,7 +153,7 @@ func TestEndToEndRemotePop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ep := ins.NetworkSettings.Networks[vl]; ep == nil || ep.IPAddress != "10.201.227.9" || !slices.Contains(ins.Config.Env, "VIA=popd") {
+	if ep := ins.NetworkSettings.Networks[vl]; ep == nil || ep.IPAddress != ip || !slices.Contains(ins.Config.Env, "VIA=popd") {
 		t.Fatalf("container through popd: %+v env %v", ep, ins.Config.Env)
 	}
 	var servers []jsonMap

@@ -209,8 +209,9 @@ func (f *factory) openRemote(ctx context.Context, key vim.EndpointKey) (pop.Pop,
 		c.Close()
 		if tlsCfg != nil {
 			// The handshake's own words (unknown authority, wrong name)
-			// follow; say which trust they were checked against.
-			return nil, pop.Wrap(pop.Class(err), err, "authUrl %s: TLS to docker-popd, verified with the VIM instance's ca", key.URL)
+			// follow; say which trust they were checked against. The
+			// caller names the authUrl.
+			return nil, pop.Wrap(pop.Class(err), err, "TLS to docker-popd, verified with the VIM instance's ca")
 		}
 		return nil, err
 	}
@@ -231,13 +232,13 @@ func (f *factory) popTLS(key vim.EndpointKey) (*tls.Config, error) {
 		if loopback(host) || f.cfg.Driver.PopAllowPlaintext {
 			return nil, nil
 		}
-		return nil, pop.Errorf(pop.ErrInvalidArgument, "authUrl %s: docker-popd is not on loopback and the VIM instance has no ca, "+
+		return nil, pop.Errorf(pop.ErrInvalidArgument, "docker-popd at %s is not on loopback and the VIM instance has no ca, "+
 			"so its password would travel in clear text: set ca to the PEM certificate of the CA that signed docker-popd's TLS certificate, "+
-			"or let the operator allow clear text with OBDOCKER_POP_ALLOW_PLAINTEXT=true", key.URL)
+			"or let the operator allow clear text with OBDOCKER_POP_ALLOW_PLAINTEXT=true", host)
 	}
 	roots := x509.NewCertPool()
 	if !roots.AppendCertsFromPEM([]byte(key.CA)) {
-		return nil, pop.Errorf(pop.ErrInvalidArgument, "authUrl %s: the VIM instance's ca holds no PEM certificate", key.URL)
+		return nil, pop.Errorf(pop.ErrInvalidArgument, "the VIM instance's ca holds no PEM certificate")
 	}
 	return &tls.Config{RootCAs: roots, ServerName: host, MinVersion: tls.VersionTLS12}, nil
 }
