@@ -294,6 +294,57 @@ func TestResyncSeesVanished(t *testing.T) {
 	waitState(t, c, "vv", StateFailed)
 }
 
+// TestResyncKeepsUnlistedDockerContainer: a container that starts and
+// dies between a resync's Docker listing and its snapshot of the records
+// keeps its Docker ID, and with it its logs.
+func TestResyncKeepsUnlistedDockerContainer(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	ctx := t.Context()
+	// Open's recover lists once, the tracker's first resync once more;
+	// after that the tracker lists only when asked.
+	for deadline := time.Now().Add(10 * time.Second); b.countCalls("list") < 2; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the tracker's first resync did not run")
+		}
+	}
+	if _, err := c.Create(ctx, ContainerConfig{Name: "brief", Image: "busybox:latest"}); err != nil {
+		t.Fatal(err)
+	}
+	var dockerID string
+	b.mu.Lock()
+	b.afterList = func() {
+		ct, err := c.Start(ctx, ByName("brief"))
+		if err != nil {
+			t.Errorf("start: %v", err)
+			return
+		}
+		dockerID = ct.DockerID
+		b.kill(dockerID, 0)
+		waitState(t, c, "brief", StateExited)
+	}
+	b.mu.Unlock()
+	c.resyncNow()
+	if dockerID == "" {
+		t.Fatal("the hook did not run")
+	}
+	ct := waitState(t, c, "brief", StateExited)
+	if ct.DockerID != dockerID {
+		t.Fatalf("Docker ID after the resync: %q, want %q (the Docker container still exists)", ct.DockerID, dockerID)
+	}
+	if logs, err := c.Logs(ctx, ByName("brief"), 0); err != nil || logs != "log of "+dockerID {
+		t.Fatalf("logs %q, %v", logs, err)
+	}
+	// A Docker container that is really gone is still forgotten.
+	b.mu.Lock()
+	delete(b.conts, dockerID)
+	b.mu.Unlock()
+	c.resyncNow()
+	if ct := waitState(t, c, "brief", StateExited); ct.DockerID != "" {
+		t.Fatalf("Docker ID of a removed Docker container kept: %q", ct.DockerID)
+	}
+}
+
 func TestStartUnknownImageFails(t *testing.T) {
 	b := newFakeBackend()
 	c := openFake(t, b, Config{})

@@ -20,7 +20,10 @@ type fakeBackend struct {
 	stopErr error
 	// stopGate, when set, blocks StopContainer until closed.
 	stopGate chan struct{}
-	calls    []string
+	// afterList, when set, runs once after a ListContainers has taken its
+	// snapshot and before it returns (to interleave work with a resync).
+	afterList func()
+	calls     []string
 }
 
 type fakeCont struct {
@@ -140,10 +143,16 @@ func (f *fakeBackend) InspectContainer(ctx context.Context, ref string) (Contain
 
 func (f *fakeBackend) ListContainers(ctx context.Context) ([]ContainerStatus, error) {
 	f.mu.Lock()
-	defer f.mu.Unlock()
+	f.record("list")
 	var out []ContainerStatus
 	for _, c := range f.conts {
 		out = append(out, c.st)
+	}
+	hook := f.afterList
+	f.afterList = nil
+	f.mu.Unlock()
+	if hook != nil {
+		hook()
 	}
 	return out, nil
 }

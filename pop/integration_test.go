@@ -494,3 +494,97 @@ func waitDocker(t *testing.T, raw *client.Client, id string) {
 	}
 	t.Fatalf("container %s still runs", id)
 }
+
+// listHook is the real backend with a hook that runs once after a
+// ListContainers, to interleave work with a resync.
+type listHook struct {
+	*docker.Backend
+	mu    sync.Mutex
+	lists int
+	after func()
+}
+
+func (h *listHook) ListContainers(ctx context.Context) ([]pop.ContainerStatus, error) {
+	out, err := h.Backend.ListContainers(ctx)
+	h.mu.Lock()
+	h.lists++
+	f := h.after
+	h.after = nil
+	h.mu.Unlock()
+	if f != nil {
+		f()
+	}
+	return out, err
+}
+
+func (h *listHook) count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.lists
+}
+
+// TestDockerResyncKeepsUnlistedContainer: a container that starts and ends
+// between a resync's Docker listing and its snapshot of the records keeps
+// its Docker container (and logs). It ends by a Stop with KeepStopped: the
+// hook holds the tracker, so a death on its own would be seen only after.
+func TestDockerResyncKeepsUnlistedContainer(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	e.cfg.KeepStopped = true
+	h := &listHook{Backend: e.b}
+	c, err := pop.Open(ctx, e.cfg, h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	ct, err := c.Create(ctx, pop.ContainerConfig{Name: "brief-" + e.popName, Image: testenv.BusyboxImage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hooked := make(chan int, 1)
+	var dockerID string
+	h.mu.Lock()
+	h.after = func() { // on the tracker's goroutine, inside a resync
+		defer func() { hooked <- h.count() }()
+		got, err := c.Start(ctx, pop.ByID(ct.ID))
+		if err != nil {
+			t.Errorf("start: %v", err)
+			return
+		}
+		dockerID = got.DockerID
+		if _, err := c.Stop(ctx, pop.ByID(ct.ID)); err != nil {
+			t.Errorf("stop: %v", err)
+			return
+		}
+		for deadline := time.Now().Add(15 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if cs, err := c.Containers(ctx, pop.ByID(ct.ID)); err == nil && cs[0].State == pop.StateExited {
+				return
+			}
+		}
+		t.Errorf("%s did not reach EXITED", ct.Name)
+	}
+	h.mu.Unlock()
+	var at int
+	select {
+	case at = <-hooked:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no resync ran")
+	}
+	// The tracker resyncs one at a time: the next listing means the hooked
+	// resync has acted.
+	for deadline := time.Now().Add(30 * time.Second); h.count() <= at; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no resync after the hooked one")
+		}
+	}
+	got, _ := c.Containers(ctx, pop.ByID(ct.ID))
+	if got[0].State != pop.StateExited || got[0].DockerID != dockerID || dockerID == "" {
+		t.Fatalf("after the resync: %s, Docker ID %q, want EXITED with %q", got[0].State, got[0].DockerID, dockerID)
+	}
+	if _, err := e.raw.ContainerInspect(ctx, dockerID); err != nil {
+		t.Fatalf("Docker container: %v", err)
+	}
+	if _, err := c.Logs(ctx, pop.ByID(ct.ID), 0); err != nil {
+		t.Fatalf("logs: %v", err)
+	}
+}

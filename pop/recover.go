@@ -70,16 +70,32 @@ func (c *Core) apply(ctx context.Context, acts []action) {
 			}
 		case actForget:
 			if e != nil {
-				e.mu.Lock()
-				if !e.deleted && e.c.DockerID == a.dockerID {
-					e.c.DockerID = ""
-					if err := c.persist(e); err != nil {
-						log.WithError(err).Warn("record")
-					}
-				}
-				e.mu.Unlock()
+				c.forget(ctx, e, a.dockerID)
 			}
 		}
+	}
+}
+
+// forget drops the Docker ID of an ended container once Docker confirms
+// the container is gone. The listing the plan came from may predate the
+// container: one that started and ended since is not in it, and forgetting
+// it would lose its logs.
+func (c *Core) forget(ctx context.Context, e *entry, dockerID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.deleted || e.c.DockerID != dockerID {
+		return
+	}
+	log := c.log.WithFields(logrus.Fields{"id": e.c.ID, "docker_id": dockerID})
+	if _, err := c.b.InspectContainer(ctx, dockerID); !errors.Is(err, ErrNotFound) {
+		if err != nil {
+			log.WithError(err).Debug("inspect ended container; the next resync retries")
+		}
+		return
+	}
+	e.c.DockerID = ""
+	if err := c.persist(e); err != nil {
+		log.WithError(err).Warn("record")
 	}
 }
 
