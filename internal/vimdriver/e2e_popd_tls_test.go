@@ -84,6 +84,9 @@ func TestEndToEndRemotePopPlaintext(t *testing.T) {
 	r.env = append(r.env, "OBDOCKER_POP_ALLOW_PLAINTEXT=true")
 	r.start()
 	r.call("refresh", v)
+	if !strings.Contains(r.logs.String(), "level=warning msg=\"OBDOCKER_POP_ALLOW_PLAINTEXT") {
+		t.Errorf("the plugin did not warn of the opt-in at start:\n%s", r.logs.String())
+	}
 }
 
 // nonLoopbackIPv4 is an IPv4 address of this host other than loopback.
