@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"fmt"
 	"sync"
 	"time"
 
@@ -33,8 +34,10 @@ type sessions struct {
 	lifetime time.Duration
 	now      func() time.Time
 	// dummy is compared against when the user is unknown, so a login takes
-	// as long whether or not the name exists.
-	dummy func() []byte
+	// as long whether or not the name exists: it has the highest bcrypt
+	// cost among the users (a cheaper one would answer faster).
+	dummy []byte
+	limit *loginLimiter
 
 	mu   sync.Mutex
 	live map[[sha256.Size]byte]session
@@ -46,28 +49,61 @@ type session struct {
 	expires time.Time
 }
 
-func newSessions(users Users, lifetime time.Duration) *sessions {
+// minSaneCost: a configured hash of a lower bcrypt cost is accepted (tests
+// and old files use them) but warned about at start, naming the user.
+const minSaneCost = bcrypt.DefaultCost
+
+// newSessions checks the users' hashes (log gets the warnings) and makes
+// the dummy hash.
+func newSessions(users Users, lifetime time.Duration, log logrus.FieldLogger) (*sessions, error) {
+	maxCost, minCost := bcrypt.MinCost, bcrypt.MaxCost
+	for name, u := range users {
+		c, err := bcrypt.Cost([]byte(u.HashedPassword))
+		if err != nil {
+			return nil, fmt.Errorf("user %q: HashedPassword is not a bcrypt hash", name)
+		}
+		maxCost, minCost = max(maxCost, c), min(minCost, c)
+		if c < minSaneCost {
+			log.WithFields(logrus.Fields{"user": name, "bcrypt_cost": c, "minimum": minSaneCost}).
+				Warn("user's password hash is cheap to brute-force; re-hash it (docker-popd init -force)")
+		}
+	}
+	if len(users) > 1 && minCost < maxCost {
+		log.WithFields(logrus.Fields{"min_cost": minCost, "max_cost": maxCost}).
+			Warn("users' bcrypt costs differ: a login's time tells the cheaper users from unknown names; re-hash them at one cost")
+	}
+	// Made now at its cost, so that no login pays for making it.
+	dummy, err := bcrypt.GenerateFromPassword([]byte("not a password anyone has"), maxCost)
+	if err != nil {
+		return nil, fmt.Errorf("dummy hash: %w", err)
+	}
 	return &sessions{
 		users:    users,
 		lifetime: lifetime,
 		now:      time.Now,
-		dummy: sync.OnceValue(func() []byte {
-			h, _ := bcrypt.GenerateFromPassword([]byte("not a password anyone has"), bcrypt.DefaultCost)
-			return h
-		}),
-		live: map[[sha256.Size]byte]session{},
-	}
+		dummy:    dummy,
+		limit:    newLoginLimiter(),
+		live:     map[[sha256.Size]byte]session{},
+	}, nil
 }
 
-// login checks credentials and opens a session. The error never says which
-// half of the credentials was wrong.
-func (s *sessions) login(name, password string) (token string, expires time.Time, err error) {
+// login checks credentials from the client at addr and opens a session.
+// The error never says which half of the credentials was wrong. Failed
+// logins are limited per (addr, name): beyond the limit the answer is
+// ResourceExhausted, without checking the password.
+func (s *sessions) login(addr, name, password string) (token string, expires time.Time, err error) {
+	k := loginKey{addr: addr, user: name}
+	if err := s.limit.begin(k, s.now()); err != nil {
+		return "", time.Time{}, err
+	}
 	u, known := s.users.user(name)
 	hash := []byte(u.HashedPassword)
 	if !known {
-		hash = s.dummy()
+		hash = s.dummy
 	}
-	if bcrypt.CompareHashAndPassword(hash, []byte(password)) != nil || !known {
+	ok := bcrypt.CompareHashAndPassword(hash, []byte(password)) == nil && known
+	s.limit.end(k, ok, s.now())
+	if !ok {
 		return "", time.Time{}, status.Error(codes.Unauthenticated, "invalid credentials")
 	}
 	var raw [32]byte

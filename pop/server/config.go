@@ -67,7 +67,12 @@ type Config struct {
 	Flavours []pop.Flavour
 }
 
-// User is one account. The password is kept as a bcrypt hash only.
+// User is one account. The password is kept as a bcrypt hash only. A hash
+// of a cost below bcrypt.DefaultCost (10) is accepted, since tests and
+// hand-made files use them, but the server warns at start, naming the user;
+// it warns too when the users' costs differ, because an unknown name is
+// checked against a hash of the highest cost, so a cheaper user answers
+// faster. Failed logins are limited per (client address, user name).
 type User struct {
 	Name           string
 	HashedPassword string

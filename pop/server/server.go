@@ -125,7 +125,11 @@ func (s *Server) ServeListener(ctx context.Context, lis net.Listener) (err error
 		}
 	}()
 
-	sess := newSessions(cfg.Users, cfg.TokenLifetime)
+	sess, err := newSessions(cfg.Users, cfg.TokenLifetime, log)
+	if err != nil {
+		lis.Close()
+		return fmt.Errorf("pop server: %w", err)
+	}
 	opts := []grpc.ServerOption{
 		grpc.ChainUnaryInterceptor(sess.unary(log)),
 		grpc.ChainStreamInterceptor(sess.stream(log)),

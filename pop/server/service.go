@@ -3,10 +3,14 @@ package server
 import (
 	"context"
 	"io"
+	"net"
 	"time"
 
 	"github.com/sirupsen/logrus"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/peer"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -28,14 +32,38 @@ type service struct {
 	log      logrus.FieldLogger
 }
 
-func (s *service) Login(_ context.Context, c *pb.Credentials) (*pb.Token, error) {
-	tok, exp, err := s.sessions.login(c.GetUsername(), c.GetPassword())
+func (s *service) Login(ctx context.Context, c *pb.Credentials) (*pb.Token, error) {
+	addr := clientHost(ctx)
+	// The address and the name, never the password.
+	log := s.log.WithFields(logrus.Fields{"client": addr, "user": c.GetUsername()})
+	tok, exp, err := s.sessions.login(addr, c.GetUsername(), c.GetPassword())
 	if err != nil {
-		s.log.WithField("user", c.GetUsername()).Warn("login refused")
+		if status.Code(err) == codes.ResourceExhausted {
+			log.Warn("login refused: too many failed logins")
+		} else {
+			log.Warn("login refused")
+		}
 		return nil, err
 	}
-	s.log.WithField("user", c.GetUsername()).Info("logged in")
+	log.Info("logged in")
 	return &pb.Token{Value: tok, Expires: timestamppb.New(exp)}, nil
+}
+
+// clientHost is the host part of the caller's address: the limit on
+// failed logins must not reset with each new connection's port.
+func clientHost(ctx context.Context) string {
+	p, ok := peer.FromContext(ctx)
+	if !ok || p.Addr == nil {
+		return "unknown"
+	}
+	a := p.Addr.String()
+	if h, _, err := net.SplitHostPort(a); err == nil {
+		return h
+	}
+	if a == "" {
+		return p.Addr.Network()
+	}
+	return a
 }
 
 func (s *service) Logout(ctx context.Context, _ *emptypb.Empty) (*emptypb.Empty, error) {
