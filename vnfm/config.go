@@ -59,6 +59,10 @@ type Config struct {
 	// MonitorInterval spaces the checks of started VNFCs (0 disables
 	// failure reports and restarts).
 	MonitorInterval time.Duration `envconfig:"MONITOR_INTERVAL" default:"2s"`
+	// DrainTimeout bounds each phase of a shutdown: serving while commands
+	// are in progress, then waiting for the ones still running. A command
+	// not started by then is answered as abandoned.
+	DrainTimeout time.Duration `envconfig:"DRAIN_TIMEOUT" default:"30s"`
 	// StateDir keeps the VIM instances the NFVO gave, so that a restarted
 	// VNFM can still reach the containers of earlier deployments; empty:
 	// memory only.
@@ -92,6 +96,9 @@ func (c *Config) defaults() {
 	}
 	if c.PluginTimeout <= 0 {
 		c.PluginTimeout = 2 * time.Minute
+	}
+	if c.DrainTimeout <= 0 {
+		c.DrainTimeout = 30 * time.Second
 	}
 	if c.RegisterTimeout <= 0 {
 		c.RegisterTimeout = 5 * time.Second

@@ -17,10 +17,23 @@ import (
 	"github.com/openbaton-docker/obdocker/vnfm"
 )
 
-// TestProtocolEdges runs the VNFM in-process against the NFVO stand-in on
-// the real broker: registration and queue flags, then commands that must
-// be answered (null or ERROR) and never crash it, then unregistration.
-func TestProtocolEdges(t *testing.T) {
+// inProcess is a VNFM run in-process against the NFVO stand-in (the
+// registration side) on the real broker, with queue names of its own.
+type inProcess struct {
+	nfvo    *nfvo.NFVO
+	cfg     vnfm.Config
+	v       *vnfm.VNFM
+	typ     string
+	unique  string
+	amqpURL string
+	cancel  context.CancelFunc
+	done    chan error // Run's result
+}
+
+// startInProcess starts it, with tweak applied to its configuration, and
+// waits until it consumes its command queue.
+func startInProcess(t *testing.T, tweak func(*vnfm.Config)) *inProcess {
+	t.Helper()
 	amqpURL := testenv.RabbitMQ(t)
 	u := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	n, err := nfvo.Start(t.Context(), nfvo.Options{AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(), ManagerQueue: "nfvo.manager.handling-p" + u,
@@ -41,6 +54,9 @@ func TestProtocolEdges(t *testing.T) {
 	cfg.BrokerHost = "127.0.0.1"
 	cfg.ManagementURL = testenv.ManagementURL()
 	cfg.PluginTimeout = 5 * time.Second
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	log := logrus.New()
 	log.SetLevel(logrus.WarnLevel)
 	v, err := vnfm.New(cfg, log)
@@ -58,6 +74,15 @@ func TestProtocolEdges(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("VNFM never consumed its queue")
 	}
+	return &inProcess{nfvo: n, cfg: cfg, v: v, typ: typ, unique: u, amqpURL: amqpURL, cancel: cancel, done: done}
+}
+
+// TestProtocolEdges runs the VNFM in-process against the NFVO stand-in on
+// the real broker: registration and queue flags, then commands that must
+// be answered (null or ERROR) and never crash it, then unregistration.
+func TestProtocolEdges(t *testing.T) {
+	p := startInProcess(t, nil)
+	n, typ, u, amqpURL, cancel, done := p.nfvo, p.typ, p.unique, p.amqpURL, p.cancel, p.done
 	if c, ok := n.Credentials(typ); !ok || c.RabbitUsername != typ {
 		t.Fatalf("registration: %v %v", c, ok)
 	}

@@ -38,6 +38,11 @@ type VNFM struct {
 	inflight sync.WaitGroup
 	bg       sync.WaitGroup // stalled registration attempts
 	active   atomic.Int64   // commands being handled
+	// pending counts the commands acked but not started, until they start
+	// or their abandoned answer is sent; abandon is closed when the drain
+	// ends, and those still waiting for a worker are then answered.
+	pending sync.WaitGroup
+	abandon chan struct{}
 
 	recMu   sync.Mutex
 	records map[string]Obj // latest VNFR by name, for LOG_REQUEST and the monitor
@@ -81,6 +86,7 @@ func New(cfg Config, log logrus.FieldLogger) (*VNFM, error) {
 		sem:       make(chan struct{}, cfg.Workers),
 		records:   map[string]Obj{},
 		consuming: make(chan struct{}),
+		abandon:   make(chan struct{}),
 	}
 	v.mon = newMonitor(v)
 	return v, nil
@@ -111,8 +117,13 @@ func (v *VNFM) Run(ctx context.Context) error {
 	go func() { v.inflight.Wait(); close(drained) }()
 	select {
 	case <-drained:
-	case <-time.After(30 * time.Second):
+	case <-time.After(v.cfg.DrainTimeout):
 		v.log.Warn("commands still running at shutdown; abandoning them")
+		// First answer the commands still waiting for a worker, while the
+		// connection is up; then cut the running ones off, which answer
+		// with their error.
+		close(v.abandon)
+		v.pending.Wait()
 		hcancel()
 		<-drained
 	}
@@ -163,9 +174,10 @@ func (v *VNFM) privateURL() string {
 // broker refusal of the credentials (the NFVO forgot us) re-registers.
 func (v *VNFM) serve(ctx, hctx context.Context) error {
 	for {
-		// On hctx: replies of draining handlers still need the connection
-		// after ctx ends; Run closes it.
-		sup := amqpx.Supervise(hctx, amqpx.DialConfig{URL: v.privateURL(), Name: "obdocker-vnfm-" + v.cfg.Endpoint, Log: v.log})
+		// Neither on ctx nor on hctx: the replies of draining handlers, and
+		// of those cut off at the drain's end, still need the connection
+		// after both end; Run closes it (closePublisher).
+		sup := amqpx.Supervise(context.WithoutCancel(hctx), amqpx.DialConfig{URL: v.privateURL(), Name: "obdocker-vnfm-" + v.cfg.Endpoint, Log: v.log})
 		v.pubMu.Lock()
 		old := v.pubSup
 		v.pubSup = sup
@@ -256,7 +268,7 @@ func (v *VNFM) consume(ctx, hctx context.Context, conn *amqp.Connection) error {
 		select {
 		case <-done:
 			done = nil
-			drainDeadline = time.Now().Add(30 * time.Second)
+			drainDeadline = time.Now().Add(v.cfg.DrainTimeout)
 			t := time.NewTicker(100 * time.Millisecond)
 			defer t.Stop()
 			quiet = t.C
@@ -283,6 +295,7 @@ func (v *VNFM) consume(ctx, hctx context.Context, conn *amqp.Connection) error {
 				v.log.WithError(err).Warn("ack failed; the command may be redelivered")
 			}
 			v.inflight.Add(1)
+			v.pending.Add(1)
 			v.active.Add(1)
 			idleSince = time.Time{}
 			go v.handleDelivery(hctx, d)
@@ -295,13 +308,16 @@ func (v *VNFM) consume(ctx, hctx context.Context, conn *amqp.Connection) error {
 func (v *VNFM) handleDelivery(ctx context.Context, d amqp.Delivery) {
 	defer v.inflight.Done()
 	defer v.active.Add(-1)
-	select {
-	case v.sem <- struct{}{}:
+	var reply Obj
+	if v.startWork(ctx) {
 		defer func() { <-v.sem }()
-	case <-ctx.Done():
-		return
+		v.pending.Done()
+		reply = v.safeHandle(ctx, d.Body)
+	} else {
+		// Run waits for this answer before it closes the connection.
+		defer v.pending.Done()
+		reply = v.abandoned(d.Body)
 	}
-	reply := v.safeHandle(ctx, d.Body)
 	if d.ReplyTo == "" {
 		v.log.Debug("command without reply_to; nothing to answer")
 		return
@@ -319,6 +335,56 @@ func (v *VNFM) handleDelivery(ctx context.Context, d amqp.Delivery) {
 	if err := v.publish(ctx, d.ReplyTo, msg); err != nil {
 		v.log.WithError(err).Error("could not answer the NFVO; its waiting thread stays blocked")
 	}
+}
+
+// startWork waits for a worker. False once the drain has ended: the
+// command is then never started (and no worker is held).
+func (v *VNFM) startWork(ctx context.Context) bool {
+	select {
+	case v.sem <- struct{}{}:
+	case <-v.abandon:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+	// Both may have been ready at once: the drain's end wins.
+	select {
+	case <-v.abandon:
+		<-v.sem
+		return false
+	default:
+		return true
+	}
+}
+
+// abandoned answers a command acked but never started because the VNFM
+// shut down first, so that the NFVO's waiting thread is released: ERROR
+// with the reason when the command carries a VNFR for it; otherwise what
+// its action allows, since an ERROR without a VNFR fails in the NFVO's
+// ErrorTask (spec §3.2).
+func (v *VNFM) abandoned(body []byte) Obj {
+	msg, err := Decode(body)
+	if err != nil {
+		return nil
+	}
+	action := Str(msg, "action")
+	reason := fmt.Sprintf("the Docker VNFM shut down before it could start %s; send it again once the VNFM is back", action)
+	log := v.log.WithField("action", action)
+	switch action {
+	case ActionLogRequest:
+		log.Warn("shutting down: answering LOG_REQUEST with no log")
+		return logAnswer([]any{}, []any{reason})
+	case ActionInstantiate, ActionModify, ActionStart, ActionStop, ActionReleaseResources,
+		ActionScaleOut, ActionHeal, ActionResume, ActionUpdate:
+		if r := RecordOf(msg); r != nil {
+			log.WithField("vnfr", Str(r, "name")).Warn("shutting down: answering ERROR to a command not started")
+			return failed(r, errors.New(reason))
+		}
+	}
+	// ERROR, SCALE_IN, EXECUTE and unknown actions are answered null when
+	// run too; the others lack the VNFR an ERROR needs.
+	log.Warn("shutting down: answering null to a command not started")
+	return nil
 }
 
 func (v *VNFM) safeHandle(ctx context.Context, body []byte) (reply Obj) {
