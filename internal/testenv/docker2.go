@@ -163,6 +163,9 @@ func (e engine) start(ctx context.Context) error {
 		"--exec-root", e.execRoot(), "--pidfile", e.pidFile(), "--bridge=" + e.bridge,
 		"--iptables=false", "--containerd-namespace", e.ns, "--containerd-plugins-namespace", "plugins." + e.ns},
 		e.extraArgs...)
+	// The engine outlives this test process: it must not keep a descriptor
+	// this process inherited, such as the lock of `flock make test`.
+	closeInheritedOnExec()
 	cmd := exec.Command("dockerd", args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
@@ -207,6 +210,20 @@ func (e engine) stop(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// closeInheritedOnExec marks every descriptor above stderr close-on-exec.
+// Go opens its own that way already; the others came from the parent.
+func closeInheritedOnExec() {
+	entries, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }
 
 func freePort() (int, error) {
