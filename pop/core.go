@@ -183,11 +183,23 @@ func (c *Core) loadNetworks(ctx context.Context, nets []Network) error {
 		if err := c.ipam.add(n); err != nil {
 			return err
 		}
+		c.reserveAttached(n.Name, st)
 		if err := c.st.putNetwork(n); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// reserveAttached takes the addresses of the containers Docker shows on a
+// network, at every Open: those of containers outside the Pop are in no
+// record, and Docker refuses to start a container on an address in use.
+// Our own containers' addresses are reserved again, by container ID, when
+// their records load.
+func (c *Core) reserveAttached(name string, st NetworkStatus) {
+	for id, ip := range st.Containers {
+		c.ipam.reserve(name, ip, "docker:"+id)
+	}
 }
 
 // ensureDefaultNetwork adopts or creates the default network, as the seed's
@@ -207,10 +219,7 @@ func (c *Core) ensureDefaultNetwork(ctx context.Context) error {
 		if err := c.ipam.add(n); err != nil {
 			return err
 		}
-		// Addresses of containers already attached (not ours) are taken.
-		for id, ip := range st.Containers {
-			c.ipam.reserve(name, ip, "docker:"+id)
-		}
+		c.reserveAttached(name, st)
 		if !st.Ours && st.Owner != "" {
 			// Its IPAM and ours cannot see each other's reservations.
 			c.log.WithFields(logrus.Fields{"network": name, "owner": st.Owner}).

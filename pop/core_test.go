@@ -535,6 +535,34 @@ func TestRestartOverStore(t *testing.T) {
 	}
 }
 
+// TestOutsideAddressReservedOnReopen: the addresses of containers that are
+// not the Pop's, on a network it adopted, are reserved at every Open, not
+// only at the first adoption.
+func TestOutsideAddressReservedOnReopen(t *testing.T) {
+	b := newFakeBackend()
+	b.nets["n-adopted"] = NetworkStatus{ID: "n-adopted", Name: "private", Driver: "bridge",
+		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}, Containers: map[string]string{"outside": "10.9.0.3"}}
+	cfg := Config{PopName: "unit", StorePath: filepath.Join(t.TempDir(), "pop.db"), ResyncInterval: time.Hour}
+	ctx := t.Context()
+	c, err := Open(ctx, cfg, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c2 := openFake(t, b, cfg)
+	for _, n := range []string{"aa", "bb", "cc"} {
+		ct, err := c2.Create(ctx, ContainerConfig{Name: n, Image: "busybox:latest"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ip := ct.Endpoints[0].IPv4; ip == "10.9.0.3" {
+			t.Fatalf("%s got %s, the address of a container outside the Pop", n, ip)
+		}
+	}
+}
+
 func TestDefaultSubnetAvoidsOverlap(t *testing.T) {
 	b := newFakeBackend()
 	b.nets["xx"] = NetworkStatus{ID: "xx", Name: "other", Subnets: []SubnetStatus{{CIDR: "172.16.0.0/16"}}}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
 
@@ -586,5 +587,70 @@ func TestDockerResyncKeepsUnlistedContainer(t *testing.T) {
 	}
 	if _, err := c.Logs(ctx, pop.ByID(ct.ID), 0); err != nil {
 		t.Fatalf("logs: %v", err)
+	}
+}
+
+// TestDockerOutsideAddressAfterReopen: the address of a container that is
+// not the Pop's, on the default network the Pop adopted, stays out of the
+// pool after the Pop reopens its store.
+func TestDockerOutsideAddressAfterReopen(t *testing.T) {
+	e := newEnv(t)
+	ctx := t.Context()
+	prefix := strings.TrimSuffix(e.cfg.DefaultSubnet, "0/24")
+	outsideIP := prefix + "4" // the pool hands out .2 and .3 first
+	n, err := e.raw.NetworkCreate(ctx, e.cfg.DefaultNetwork, network.CreateOptions{Internal: true,
+		IPAM: &network.IPAM{Config: []network.IPAMConfig{{Subnet: e.cfg.DefaultSubnet, Gateway: prefix + "1"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside, err := e.raw.ContainerCreate(ctx, &container.Config{Image: testenv.BusyboxImage},
+		&container.HostConfig{NetworkMode: container.NetworkMode(e.cfg.DefaultNetwork)},
+		&network.NetworkingConfig{EndpointsConfig: map[string]*network.EndpointSettings{
+			e.cfg.DefaultNetwork: {IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: outsideIP}}}},
+		nil, "outside-"+e.popName)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cctx := context.Background()
+		// The Pop's containers first: the network goes only once it is empty.
+		testenv.RemovePopObjects(e.raw, e.popName)
+		e.raw.ContainerRemove(cctx, outside.ID, container.RemoveOptions{Force: true})
+		if err := e.raw.NetworkRemove(cctx, n.ID); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	if err := e.raw.ContainerStart(ctx, outside.ID, container.StartOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.open()
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	c2 := e.open() // same store: the network is loaded, not adopted anew
+	ips := map[string]string{}
+	for i := range 4 {
+		ct, err := c2.Create(ctx, pop.ContainerConfig{Name: fmt.Sprintf("in%d-%s", i, e.popName), Image: testenv.BusyboxImage})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ct, err = c2.Start(ctx, pop.ByID(ct.ID)); err != nil {
+			t.Fatal(err)
+		}
+		ip := ct.Endpoints[0].IPv4
+		if ip == outsideIP {
+			t.Errorf("%s got %s, the outside container's address", ct.Name, ip)
+		}
+		if other, dup := ips[ip]; dup {
+			t.Errorf("%s and %s both got %s", other, ct.Name, ip)
+		}
+		ips[ip] = ct.Name
+		ins, err := e.raw.ContainerInspect(ctx, ct.DockerID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ins.NetworkSettings.Networks[e.cfg.DefaultNetwork].IPAddress; got != ip {
+			t.Errorf("%s: Docker gave %s, the Pop says %s", ct.Name, got, ip)
+		}
 	}
 }
