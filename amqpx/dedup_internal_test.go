@@ -89,20 +89,70 @@ func TestCopiesOfOneRequestRunOnce(t *testing.T) {
 	}
 }
 
+// fakeClock makes d's clock one the test moves.
+func fakeClock(d *dedup) *time.Duration {
+	var now time.Duration
+	d.now = func() time.Duration { return now }
+	return &now
+}
+
 // TestDedupForgetsAfterTTL: an answered run is remembered for dedupTTL,
 // then the same key is a new request; a run in flight is never forgotten.
 func TestDedupForgetsAfterTTL(t *testing.T) {
-	d := dedup{entries: map[string]*dedupEntry{}}
-	e, dup := d.begin("k")
-	if dup {
+	d := newDedup()
+	now := fakeClock(&d)
+	k := d.key("r", "c")
+	id, prev := d.begin(k)
+	if prev != nil {
 		t.Fatal("first run reported as a copy")
 	}
-	e.at = time.Now().Add(-2 * dedupTTL)
-	if _, dup := d.begin("k"); !dup {
+	*now += 2 * dedupTTL
+	if _, prev := d.begin(k); prev == nil {
 		t.Error("a run in flight was forgotten")
 	}
-	d.end("k", e, true)
-	if _, dup := d.begin("k"); dup {
+	d.end(k, id, true)
+	if _, prev := d.begin(k); prev != nil {
 		t.Error("an answer older than dedupTTL still deduplicates")
+	}
+}
+
+// TestDedupRemembersWithinTTL: an answer deduplicates until dedupTTL has
+// passed, while older runs expire around it; a copy that waited for a run
+// learns how it ended.
+func TestDedupRemembersWithinTTL(t *testing.T) {
+	d := newDedup()
+	now := fakeClock(&d)
+	old, fresh := d.key("r", "old"), d.key("r", "fresh")
+	id, _ := d.begin(old)
+	d.end(old, id, true)
+	*now += time.Minute
+	id, _ = d.begin(fresh)
+	d.end(fresh, id, true)
+	*now += dedupTTL
+	if _, prev := d.begin(fresh); prev == nil || !prev.answered {
+		t.Errorf("an answer exactly dedupTTL old: copy told %+v; want answered", prev)
+	}
+	if _, prev := d.begin(old); prev != nil {
+		t.Error("an answer older than dedupTTL still deduplicates")
+	}
+
+	failing := d.key("r", "failing")
+	id, _ = d.begin(failing)
+	_, w := d.begin(failing)
+	if w == nil {
+		t.Fatal("a copy of a run in flight was not told to wait")
+	}
+	select {
+	case <-w.done:
+		t.Fatal("the copy's wait ended before the run")
+	default:
+	}
+	d.end(failing, id, false)
+	<-w.done
+	if w.answered {
+		t.Error("a failed run reported as answered")
+	}
+	if _, prev := d.begin(failing); prev != nil {
+		t.Error("a failed run still deduplicates")
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -122,7 +123,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	return &Server{
 		cfg:   cfg,
 		log:   cfg.Dial.logger().WithField("queue", cfg.Queue),
-		dedup: dedup{entries: map[string]*dedupEntry{}},
+		dedup: newDedup(),
 	}, nil
 }
 
@@ -370,15 +371,16 @@ func (w *worker) handle(ctx context.Context, d amqp.Delivery) {
 	// first: the stale one still buffered on the dead channel, or the
 	// broker's redelivery on another connection. Whichever starts second
 	// waits for the first run and, when that one replied, just acks.
-	key := ""
-	if d.CorrelationId != "" && d.ReplyTo != "" {
-		key = d.ReplyTo + "\x00" + d.CorrelationId
+	dedupOn := d.CorrelationId != "" && d.ReplyTo != ""
+	var key dedupKey
+	var run uint64
+	if dedupOn {
+		key = w.s.dedup.key(d.ReplyTo, d.CorrelationId)
 	}
-	var entry *dedupEntry
-	for key != "" {
-		prev, dup := w.s.dedup.begin(key)
-		if !dup {
-			entry = prev
+	for dedupOn {
+		id, prev := w.s.dedup.begin(key)
+		if prev == nil {
+			run = id
 			break
 		}
 		select {
@@ -388,7 +390,7 @@ func (w *worker) handle(ctx context.Context, d amqp.Delivery) {
 			w.nack(d, log)
 			return
 		}
-		if prev.answered.Load() {
+		if prev.answered {
 			log.Info("another copy of this request was already answered; acking")
 			w.ack(d, log)
 			return
@@ -400,15 +402,15 @@ func (w *worker) handle(ctx context.Context, d amqp.Delivery) {
 	if reply != nil && req.ReplyTo != "" {
 		if err := w.publish(ctx, req, reply); err != nil {
 			log.WithError(err).Error("reply not sent; requeueing the request")
-			if entry != nil {
-				w.s.dedup.end(key, entry, false)
+			if dedupOn {
+				w.s.dedup.end(key, run, false)
 			}
 			w.nack(d, log)
 			return
 		}
 	}
-	if entry != nil {
-		w.s.dedup.end(key, entry, true)
+	if dedupOn {
+		w.s.dedup.end(key, run, true)
 	}
 	w.ack(d, log)
 }
@@ -501,64 +503,209 @@ func (w *worker) publishOnce(ctx context.Context, key string, msg amqp.Publishin
 
 // dedup remembers requests (reply_to + correlation id) served recently by
 // this process, so a redelivery caused by a lost ack is answered once.
+//
+// Every request is remembered for dedupTTL, so at a high rate many are,
+// and the cost of each new request must not grow with their number. They
+// expire in the order they began, from a queue, on each new request (each
+// leaves the queue once: one visit per request); the map is rebuilt once
+// it has shrunk to a quarter of its peak, since a Go map never gives back
+// the memory of deleted entries; and neither the map nor the queue holds a
+// pointer, so the garbage collector never scans them.
 type dedup struct {
 	mu      sync.Mutex
-	entries map[string]*dedupEntry
-	inserts int
+	seed    [2]maphash.Seed
+	entries map[dedupKey]dedupRun
+	// queue holds every run in the order it began, and so of at.
+	queue dedupQueue
+	// peak is the largest len(entries) since the map was last rebuilt.
+	peak int
+	// waits: the runs in flight that a copy waits for, by run id.
+	waits map[uint64]*dedupWait
+	// now is the monotonic time since the dedup was made (tests move it);
+	// seq numbers the runs.
+	now func() time.Duration
+	seq uint64
+	// visits counts the runs expire looked at and the entries it copied:
+	// the only work that could grow with the number remembered (tests
+	// compare it per request).
+	visits int
 }
 
-type dedupEntry struct {
+// dedupKey is a 128-bit keyed hash of reply_to and correlation id: 16
+// bytes per remembered request, whatever the names' length. With n
+// requests remembered, a new one is mistaken for a copy with odds of
+// n/2^128; the seed is random per process.
+type dedupKey [2]uint64
+
+// dedupRun is one run of a request.
+type dedupRun struct {
+	at       time.Duration // began, by dedup.now
+	id       uint64
+	answered bool
+	// overdue: still in flight when dedupTTL passed and the queue let go
+	// of it, so end forgets it.
+	overdue bool
+}
+
+type dedupItem struct {
+	key dedupKey
+	id  uint64
+	at  time.Duration
+}
+
+// dedupWait tells a copy of a request how the earlier run ended: answered
+// is set before done is closed.
+type dedupWait struct {
 	done     chan struct{}
-	answered atomic.Bool
-	at       time.Time
+	answered bool
 }
 
 const dedupTTL = 10 * time.Minute
 
-// begin records a run of key. When a run of key is already in flight, or
-// answered within dedupTTL, it returns that run's entry and dup=true: the
-// NFVO's correlation ids are random UUIDs, so a repeated reply_to +
-// correlation id is a copy of the same request, whatever its redelivered
-// flag says.
-func (d *dedup) begin(key string) (e *dedupEntry, dup bool) {
+// dedupMinRebuild: below this peak the map is never rebuilt.
+const dedupMinRebuild = 1024
+
+func newDedup() dedup {
+	epoch := time.Now()
+	return dedup{
+		now:     func() time.Duration { return time.Since(epoch) },
+		seed:    [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()},
+		entries: map[dedupKey]dedupRun{},
+		waits:   map[uint64]*dedupWait{},
+	}
+}
+
+func (d *dedup) key(replyTo, correlationID string) dedupKey {
+	var k dedupKey
+	for i := range k {
+		var h maphash.Hash
+		h.SetSeed(d.seed[i])
+		h.WriteString(replyTo)
+		h.WriteByte(0)
+		h.WriteString(correlationID)
+		k[i] = h.Sum64()
+	}
+	return k
+}
+
+// begin records a run of key and returns its id, with prev nil. When a
+// run of key is already in flight, or answered within dedupTTL, it
+// returns that run's outcome as prev instead: the NFVO's correlation ids
+// are random UUIDs, so a repeated reply_to + correlation id is a copy of
+// the same request, whatever its redelivered flag says.
+func (d *dedup) begin(key dedupKey) (id uint64, prev *dedupWait) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if old, ok := d.entries[key]; ok && !old.expired(time.Now()) {
-		return old, true
+	now := d.now()
+	d.expire(now)
+	if r, ok := d.entries[key]; ok && !r.expired(now) {
+		if r.answered {
+			w := &dedupWait{done: make(chan struct{}), answered: true}
+			close(w.done)
+			return 0, w
+		}
+		w := d.waits[r.id]
+		if w == nil {
+			w = &dedupWait{done: make(chan struct{})}
+			d.waits[r.id] = w
+		}
+		return 0, w
 	}
-	e = &dedupEntry{done: make(chan struct{}), at: time.Now()}
-	d.entries[key] = e
-	d.inserts++
-	if d.inserts%256 == 0 {
-		now := time.Now()
-		for k, v := range d.entries {
-			if v.expired(now) {
-				delete(d.entries, k)
-			}
+	d.seq++
+	d.entries[key] = dedupRun{at: now, id: d.seq}
+	d.queue.push(dedupItem{key: key, id: d.seq, at: now})
+	d.peak = max(d.peak, len(d.entries))
+	return d.seq, nil
+}
+
+// expire forgets the runs that began more than dedupTTL before now,
+// oldest first. A run still in flight is not forgotten here but marked
+// overdue, and end forgets it.
+func (d *dedup) expire(now time.Duration) {
+	for {
+		it, ok := d.queue.front()
+		if !ok || it.at >= now-dedupTTL {
+			break
+		}
+		d.queue.pop()
+		d.visits++
+		r, ok := d.entries[it.key]
+		switch {
+		case !ok || r.id != it.id:
+			// Forgotten already, or replaced by a later run.
+		case r.answered:
+			delete(d.entries, it.key)
+		default:
+			r.overdue = true
+			d.entries[it.key] = r
 		}
 	}
-	return e, false
-}
-
-// expired: the run ended more than dedupTTL after it began. A run still in
-// flight never expires.
-func (e *dedupEntry) expired(now time.Time) bool {
-	select {
-	case <-e.done:
-		return e.at.Before(now.Add(-dedupTTL))
-	default:
-		return false
+	if d.peak >= dedupMinRebuild && len(d.entries) <= d.peak/4 {
+		d.visits += len(d.entries)
+		m := make(map[dedupKey]dedupRun, len(d.entries))
+		for k, v := range d.entries {
+			m[k] = v
+		}
+		d.entries, d.peak = m, len(m)
 	}
 }
 
-func (d *dedup) end(key string, e *dedupEntry, answered bool) {
-	e.answered.Store(answered)
-	close(e.done)
-	if !answered {
-		d.mu.Lock()
-		if d.entries[key] == e {
+// dedupQueue is a FIFO of fixed-size blocks: it grows without copying
+// what it holds (no pause of a large copy under the lock), and gives a
+// block's memory back as soon as the block has been read.
+type dedupQueue struct {
+	blocks [][]dedupItem
+	head   int // next to read in blocks[0]
+}
+
+const dedupBlock = 1024
+
+func (q *dedupQueue) push(it dedupItem) {
+	if n := len(q.blocks); n == 0 || len(q.blocks[n-1]) == dedupBlock {
+		q.blocks = append(q.blocks, make([]dedupItem, 0, dedupBlock))
+	}
+	last := &q.blocks[len(q.blocks)-1]
+	*last = append(*last, it)
+}
+
+func (q *dedupQueue) front() (dedupItem, bool) {
+	if len(q.blocks) == 0 || q.head == len(q.blocks[0]) {
+		return dedupItem{}, false
+	}
+	return q.blocks[0][q.head], true
+}
+
+func (q *dedupQueue) pop() {
+	q.head++
+	if q.head == dedupBlock {
+		q.blocks[0] = nil
+		q.blocks = q.blocks[1:]
+		q.head = 0
+	}
+}
+
+// expired: the run was answered and began more than dedupTTL before now.
+// A run still in flight never expires.
+func (r dedupRun) expired(now time.Duration) bool {
+	return r.answered && r.at < now-dedupTTL
+}
+
+// end records how run id of key ended. A run that did not answer is
+// forgotten at once, so that a copy serves the request for real.
+func (d *dedup) end(key dedupKey, id uint64, answered bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if r, ok := d.entries[key]; ok && r.id == id {
+		if answered && !r.overdue {
+			r.answered = true
+			d.entries[key] = r
+		} else {
 			delete(d.entries, key)
 		}
-		d.mu.Unlock()
+	}
+	if w := d.waits[id]; w != nil {
+		w.answered = answered
+		close(w.done)
+		delete(d.waits, id)
 	}
 }

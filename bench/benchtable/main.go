@@ -98,4 +98,10 @@ const notes = `## Reading the figures
   500 containers in their true states; the Pop's store is loaded and reconciled with Docker on
   that first call.
 - **Exit detection** is Docker's event stream; the periodic resync (10 s) only backs it up.
+- **amqpx dedup** remembers every answered request for 10 minutes (a redelivery after a lost ack
+  is then acked, not run twice). The rows compare a steady state of 400k remembered requests
+  with 10k, through a worker's request path without a broker (amqpx/dedup_cost_test.go): the
+  dedup's own work per request (expired runs looked at, entries copied) must not grow. The time
+  ratio is context: it is the memory latency of a hash map larger than the caches (a bare Go map
+  doing the same lookups pays the same), a fraction of a microsecond against a broker round trip.
 `
