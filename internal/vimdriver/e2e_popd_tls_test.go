@@ -40,7 +40,7 @@ func TestEndToEndRemotePopTLS(t *testing.T) {
 	// The server certificate names 127.0.0.1 only: "localhost" reaches the
 	// same daemon under a name the certificate does not carry.
 	certs := testenv.NewTLSCerts(t, nil, net.IPv4(127, 0, 0, 1))
-	p := startPopdWith(t, r.popName, "10.201.193.0/24", "10.201.200.0/22", popdOptions{tls: &certs.Server})
+	p := startPopdWith(t, r.popName, "10.201.193.0/24", "10.201.216.0/22", popdOptions{tls: &certs.Server})
 	_, port, _ := net.SplitHostPort(p.addr)
 	vimOf := func(name, host string, ca []byte) jsonMap {
 		return jsonMap{"name": name + "-" + r.popName, "authUrl": "pop://" + net.JoinHostPort(host, port),
