@@ -28,6 +28,8 @@ type popdOptions struct {
 	host string
 	// tls, when set, is the server's certificate: docker-popd serves TLS.
 	tls *testenv.KeyPair
+	// password of user "vim"; empty: s3cret.
+	password string
 }
 
 type popdProc struct {
@@ -39,6 +41,9 @@ func startPopdWith(t *testing.T, popName, defaultSubnet, pool string, o popdOpti
 	t.Helper()
 	if o.host == "" {
 		o.host = "127.0.0.1"
+	}
+	if o.password == "" {
+		o.password = "s3cret"
 	}
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "docker-popd")
@@ -52,7 +57,7 @@ func startPopdWith(t *testing.T, popName, defaultSubnet, pool string, o popdOpti
 	addr := l.Addr().String()
 	l.Close()
 	cfg := filepath.Join(dir, "popd.toml")
-	if out, err := exec.Command(bin, "init", "-cfg", cfg, "-user", "vim", "-password", "s3cret", "-addr", addr).CombinedOutput(); err != nil {
+	if out, err := exec.Command(bin, "init", "-cfg", cfg, "-user", "vim", "-password", o.password, "-addr", addr).CombinedOutput(); err != nil {
 		t.Fatalf("popd init: %v\n%s", err, out)
 	}
 	b, _ := os.ReadFile(cfg)
@@ -100,7 +105,7 @@ func startPopdWith(t *testing.T, popName, defaultSubnet, pool string, o popdOpti
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	if strings.Contains(logs.String(), "s3cret") {
+	if strings.Contains(logs.String(), o.password) {
 		t.Errorf("docker-popd logged the password")
 	}
 	return popdProc{addr: addr, logs: logs}

@@ -36,7 +36,7 @@ func refused(t *testing.T, r *rig, v jsonMap, causes ...string) {
 // launches a server end to end, a wrong CA or a name the certificate does
 // not carry is refused.
 func TestEndToEndRemotePopTLS(t *testing.T) {
-	r := startRig(t, "10.201.192.0/24", "10.201.196.0/22")
+	r := startRig(t, "10.201.192.0/24", "10.201.220.0/22")
 	// The server certificate names 127.0.0.1 only: "localhost" reaches the
 	// same daemon under a name the certificate does not carry.
 	certs := testenv.NewTLSCerts(t, nil, net.IPv4(127, 0, 0, 1))
