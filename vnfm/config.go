@@ -136,7 +136,8 @@ func (c Config) Validate() error {
 		errs = append(errs, errors.New(EnvPrefix+"_TYPE and _ENDPOINT must not contain spaces"))
 	}
 	if _, err := url.Parse(c.ManagementURL); err != nil || c.ManagementURL == "" {
-		errs = append(errs, fmt.Errorf("%s_MANAGEMENT_URL %q is not a URL", EnvPrefix, c.ManagementURL))
+		// Not echoed: a URL that does not parse may hold a password.
+		errs = append(errs, fmt.Errorf("%s_MANAGEMENT_URL is not a URL (want http://host:15672)", EnvPrefix))
 	}
 	if len(errs) > 0 {
 		return fmt.Errorf("config: %w", errors.Join(errs...))

@@ -38,3 +38,13 @@ func TestConfigRefusesPlainDocker(t *testing.T) {
 		t.Fatal("port 0 accepted")
 	}
 }
+
+// TestConfigBadManagementURLHidesIt: a management URL that does not parse
+// may hold the NFVO password; the error names the setting, not the value.
+func TestConfigBadManagementURLHidesIt(t *testing.T) {
+	t.Setenv("OBDOCKER_VNFM_MANAGEMENT_URL", "http://admin:Mg9/x%zz@rabbit:15672")
+	_, err := LoadConfig()
+	if err == nil || !strings.Contains(err.Error(), "MANAGEMENT_URL") || strings.Contains(err.Error(), "Mg9") {
+		t.Fatalf("got %v", err)
+	}
+}
