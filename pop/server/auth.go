@@ -82,16 +82,36 @@ func newSessions(users Users, lifetime time.Duration, log logrus.FieldLogger) (*
 		lifetime: lifetime,
 		now:      time.Now,
 		dummy:    dummy,
-		limit:    newLoginLimiter(),
+		limit:    newLoginLimiter(log),
 		live:     map[[sha256.Size]byte]session{},
 	}, nil
+}
+
+// Longer credentials are refused before anything keeps or logs them: Login
+// needs no token, and the limiter keeps a name for minutes.
+const (
+	maxUserLen     = 256
+	maxPasswordLen = 1024
+)
+
+// oversized is the InvalidArgument refusal of credentials over the limits,
+// or nil.
+func oversized(name, password string) error {
+	if len(name) > maxUserLen || len(password) > maxPasswordLen {
+		return status.Errorf(codes.InvalidArgument, "user name over %d bytes or password over %d bytes", maxUserLen, maxPasswordLen)
+	}
+	return nil
 }
 
 // login checks credentials from the client at addr and opens a session.
 // The error never says which half of the credentials was wrong. Failed
 // logins are limited per (addr, name): beyond the limit the answer is
-// ResourceExhausted, without checking the password.
+// ResourceExhausted, without checking the password. Oversized credentials
+// are InvalidArgument, before the limit.
 func (s *sessions) login(addr, name, password string) (token string, expires time.Time, err error) {
+	if err := oversized(name, password); err != nil {
+		return "", time.Time{}, err
+	}
 	k := loginKey{addr: addr, user: name}
 	if err := s.limit.begin(k, s.now()); err != nil {
 		return "", time.Time{}, err

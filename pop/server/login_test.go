@@ -172,7 +172,8 @@ func TestDummyHashHasTheHighestCost(t *testing.T) {
 // TestLoginLimiterBounded: the pairs it keeps expire, and there are never
 // more than maxEntries.
 func TestLoginLimiterBounded(t *testing.T) {
-	l := newLoginLimiter()
+	logger, _ := test.NewNullLogger()
+	l := newLoginLimiter(logger)
 	l.maxEntries = 50
 	now := time.Unix(1e9, 0)
 	fail := func(i int) {
@@ -210,5 +211,182 @@ func TestLoginLimiterBounded(t *testing.T) {
 	l.end(k, true, now)
 	if n := l.size(); n != 1 {
 		t.Errorf("%d pairs after a success; want the success's pair gone", n)
+	}
+}
+
+// TestLoginLimiterFullKeepsBlockedPairs: an attacker blocked on a user
+// cannot get that block forgotten by filling the table with throwaway
+// names. A pair with failures is never evicted; once nothing can go, a new
+// pair is refused with ResourceExhausted instead.
+func TestLoginLimiterFullKeepsBlockedPairs(t *testing.T) {
+	if n := newLoginLimiter(logrus.New()).maxEntries; n != 100_000 {
+		t.Errorf("maxEntries %d; want 100000", n)
+	}
+	logger, hook := test.NewNullLogger()
+	l := newLoginLimiter(logger)
+	l.maxEntries = 50
+	now := time.Unix(1e9, 0)
+	alice := loginKey{addr: "10.0.0.9", user: "alice"}
+	for range l.maxFailures {
+		if err := l.begin(alice, now); err != nil {
+			t.Fatal(err)
+		}
+		l.end(alice, false, now)
+	}
+	// Throwaway names, each a little later, so alice is the idlest pair.
+	refused := 0
+	for i := range 2 * l.maxEntries {
+		at := now.Add(time.Duration(i+1) * time.Millisecond)
+		k := loginKey{addr: "10.0.0.9", user: fmt.Sprint("junk", i)}
+		err := l.begin(k, at)
+		if err == nil {
+			l.end(k, false, at)
+			continue
+		}
+		refused++
+		if status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "refusing new login sources") {
+			t.Fatalf("throwaway name %d on a full table: %v; want ResourceExhausted, refusing new login sources", i, err)
+		}
+	}
+	if n := l.size(); n > l.maxEntries {
+		t.Errorf("%d pairs kept; want at most %d", n, l.maxEntries)
+	}
+	if refused == 0 {
+		t.Errorf("no throwaway name refused; want the ones beyond %d", l.maxEntries)
+	}
+	at := now.Add(500 * time.Millisecond) // alice's 1 s block still runs
+	if err := l.begin(alice, at); status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "failed logins") {
+		t.Fatalf("alice, blocked, after the table filled: %v; want still refused for failed logins", err)
+	}
+	// Its failures are kept too: once the block ends, one more wrong
+	// guess blocks it again.
+	at = now.Add(l.block)
+	if err := l.begin(alice, at); err != nil {
+		t.Fatalf("alice after the block: %v", err)
+	}
+	l.end(alice, false, at)
+	if err := l.begin(alice, at); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("alice after a 6th failure: %v; want blocked again", err)
+	}
+	// The full table is warned about once a minute at most.
+	warnings := func() int {
+		n := 0
+		for _, e := range hook.AllEntries() {
+			if e.Level == logrus.WarnLevel && strings.Contains(e.Message, "login limiter full") {
+				n++
+			}
+		}
+		return n
+	}
+	if n := warnings(); n != 1 {
+		t.Errorf("%d warnings for %d refusals within a second; want 1", n, refused)
+	}
+	at = now.Add(time.Minute + time.Second)
+	if err := l.begin(loginKey{addr: "10.0.0.9", user: "later"}, at); status.Code(err) != codes.ResourceExhausted {
+		t.Errorf("new pair a minute later, table still full: %v; want ResourceExhausted", err)
+	}
+	if n := warnings(); n != 2 {
+		t.Errorf("%d warnings after a minute more; want 2", n)
+	}
+}
+
+// TestLoginRefusesOversizedCredentials: a name over 256 bytes or a
+// password over 1024 is refused with InvalidArgument before the limiter,
+// bcrypt and the log see it: the limiter keeps no pair, and the log has the
+// name's length, not the name.
+func TestLoginRefusesOversizedCredentials(t *testing.T) {
+	const pass = "pass-A-4f1c"
+	users := Users{"alice": cheapUser(t, "alice", pass)}
+	logger, _ := test.NewNullLogger()
+	s, err := newSessions(users, time.Hour, logger)
+	if err != nil {
+		t.Fatal(err)
+	}
+	long := strings.Repeat("L", 1<<20)
+	for _, c := range []struct{ name, pass string }{
+		{long, pass},
+		{strings.Repeat("n", 257), pass},
+		{"alice", strings.Repeat("p", 1025)},
+	} {
+		if _, _, err := s.login("10.0.0.1", c.name, c.pass); status.Code(err) != codes.InvalidArgument {
+			t.Errorf("name of %d bytes, password of %d: %v; want InvalidArgument", len(c.name), len(c.pass), err)
+		}
+	}
+	if n := s.limit.size(); n != 0 {
+		t.Errorf("limiter keeps %d pairs after oversized logins; want none", n)
+	}
+	// At the limits, the login is checked as usual.
+	if _, _, err := s.login("10.0.0.1", strings.Repeat("n", 256), strings.Repeat("p", 1024)); status.Code(err) != codes.Unauthenticated {
+		t.Errorf("name of 256 bytes, password of 1024: %v; want Unauthenticated", err)
+	}
+
+	addr, hook := serveForLogin(t, users)
+	c := popClient(t, addr, "127.0.0.1")
+	if err := login(c, long, pass); status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("login with a 1 MiB name over gRPC: %v; want InvalidArgument", err)
+	}
+	logged := false
+	for _, e := range hook.AllEntries() {
+		line, _ := e.String()
+		if strings.Contains(line, strings.Repeat("L", 257)) {
+			t.Errorf("log line holds the long name (%d bytes)", len(line))
+		}
+		if strings.HasPrefix(e.Message, "login refused") && e.Data["client"] == "127.0.0.1" && e.Data["user_bytes"] == len(long) {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Errorf("no refusal logged with the client and the name's length")
+	}
+}
+
+// TestConcurrentRightLoginsNotCalledFailures: logins with the right
+// password, many at once from one address, either succeed or are refused
+// for concurrency, never as failed logins.
+func TestConcurrentRightLoginsNotCalledFailures(t *testing.T) {
+	const pass = "pass-A-4f1c"
+	h, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.DefaultCost) // slow enough to overlap
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, _ := serveForLogin(t, Users{"alice": {Name: "alice", HashedPassword: string(h)}})
+	c := popClient(t, addr, "127.0.0.1")
+	const n = 12
+	start := make(chan struct{})
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			<-start
+			errs <- login(c, "alice", pass)
+		}()
+	}
+	close(start)
+	ok := 0
+	for range n {
+		err := <-errs
+		switch {
+		case err == nil:
+			ok++
+		case status.Code(err) == codes.ResourceExhausted && strings.Contains(err.Error(), "too many concurrent logins for this user from this address; retry in 1s"):
+		default:
+			t.Errorf("right password, %d at once: %v; want logged in or refused for concurrency", n, err)
+		}
+	}
+	if ok == 0 {
+		t.Errorf("none of %d right-password logins succeeded", n)
+	}
+	// The cap itself, without timing: the next attempt beyond maxFailures
+	// in flight is refused for concurrency.
+	logger, _ := test.NewNullLogger()
+	l := newLoginLimiter(logger)
+	now := time.Unix(1e9, 0)
+	k := loginKey{addr: "10.0.0.1", user: "alice"}
+	for range l.maxFailures {
+		if err := l.begin(k, now); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := l.begin(k, now); status.Code(err) != codes.ResourceExhausted || !strings.Contains(err.Error(), "too many concurrent logins") {
+		t.Errorf("attempt beyond %d in flight: %v; want refused for concurrency", l.maxFailures, err)
 	}
 }

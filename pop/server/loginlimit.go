@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -24,14 +25,24 @@ type loginLimiter struct {
 	maxFailures     int
 	block, maxBlock time.Duration
 	// forget: a pair without a failure for this long, and not blocked, is
-	// dropped. At most maxEntries pairs are kept: beyond, the one idle the
-	// longest goes.
+	// dropped. A pair with no failure is dropped as soon as its last
+	// attempt ends.
+	//
+	// At most maxEntries pairs are kept, and none is evicted early: an
+	// attacker blocked on a user could otherwise fill the table with
+	// throwaway names to get the block forgotten. The trade-off: while the
+	// table is full, a pair not in it is refused, even with the right
+	// password, until forget frees room. Names are at most maxUserLen
+	// bytes, so the table stays within some tens of MB.
 	forget     time.Duration
 	maxEntries int
+	log        logrus.FieldLogger
 
 	mu        sync.Mutex
 	entries   map[loginKey]*loginEntry
 	lastSweep time.Time
+	// lastFullWarn: a full table is warned about once a minute at most.
+	lastFullWarn time.Time
 }
 
 type loginKey struct{ addr, user string }
@@ -41,34 +52,47 @@ type loginEntry struct {
 	last, until        time.Time
 }
 
-func newLoginLimiter() *loginLimiter {
+func newLoginLimiter(log logrus.FieldLogger) *loginLimiter {
 	return &loginLimiter{
 		maxFailures: 5,
 		block:       time.Second,
 		maxBlock:    5 * time.Minute,
 		forget:      15 * time.Minute,
-		maxEntries:  10_000,
+		maxEntries:  100_000,
+		log:         log,
 		entries:     map[loginKey]*loginEntry{},
 	}
 }
+
+// fullRetry is the wait a login refused on a full table is told.
+const fullRetry = time.Minute
 
 // begin admits one login attempt of k, or refuses it with a
 // ResourceExhausted status that says when to retry.
 func (l *loginLimiter) begin(k loginKey, now time.Time) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if now.Sub(l.lastSweep) >= l.forget/4 || len(l.entries) >= l.maxEntries {
+	// On a full table, sweep at most once a second: a flood of new pairs
+	// must not walk the whole table each.
+	full := len(l.entries) >= l.maxEntries
+	if now.Sub(l.lastSweep) >= l.forget/4 || (full && now.Sub(l.lastSweep) >= time.Second) {
 		l.sweep(now)
 	}
 	e := l.entries[k]
 	switch {
 	case e != nil && now.Before(e.until):
-		return tooMany(e.until.Sub(now))
+		return refuse("too many failed logins for this user from this address", e.until.Sub(now))
 	case e != nil && e.inflight >= l.maxFailures:
-		return tooMany(l.block)
+		// Not a failure: right passwords may be this many at once too.
+		return refuse("too many concurrent logins for this user from this address", l.block)
 	case e == nil:
 		if len(l.entries) >= l.maxEntries {
-			l.evictIdlest()
+			if now.Sub(l.lastFullWarn) >= time.Minute {
+				l.lastFullWarn = now
+				l.log.WithField("max_entries", l.maxEntries).
+					Warn("login limiter full (failed logins from many addresses or names): refusing logins of new address and user pairs until older failures expire")
+			}
+			return refuse("the server is refusing new login sources for now", fullRetry)
 		}
 		e = &loginEntry{}
 		l.entries[k] = e
@@ -83,12 +107,14 @@ func (l *loginLimiter) end(k loginKey, ok bool, now time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	e := l.entries[k]
-	if e == nil { // evicted meanwhile
+	if e == nil { // not admitted by begin: nothing to record
 		return
 	}
 	e.inflight--
 	if ok {
 		e.failures, e.until = 0, time.Time{}
+		// Once idle, a pair without failures is not kept: every pair in
+		// the table has failures or attempts in flight.
 		if e.inflight == 0 {
 			delete(l.entries, k)
 		}
@@ -115,33 +141,18 @@ func (l *loginLimiter) sweep(now time.Time) {
 	}
 }
 
-// evictIdlest drops the idle pair whose last attempt is the oldest.
-func (l *loginLimiter) evictIdlest() {
-	var oldest loginKey
-	var at time.Time
-	found := false
-	for k, e := range l.entries {
-		if e.inflight == 0 && (!found || e.last.Before(at)) {
-			oldest, at, found = k, e.last, true
-		}
-	}
-	if found {
-		delete(l.entries, oldest)
-	}
-}
-
 func (l *loginLimiter) size() int {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return len(l.entries)
 }
 
-// tooMany is the refusal of a limited login: distinct from a wrong
-// password (Unauthenticated), with the wait in the message and as
+// refuse is the refusal of a limited login: distinct from a wrong
+// password (Unauthenticated), with why, and the wait in the message and as
 // RetryInfo.
-func tooMany(retry time.Duration) error {
+func refuse(why string, retry time.Duration) error {
 	retry = max(retry.Round(time.Second), time.Second)
-	st := status.New(codes.ResourceExhausted, fmt.Sprintf("too many failed logins for this user from this address; retry in %s", retry))
+	st := status.New(codes.ResourceExhausted, fmt.Sprintf("%s; retry in %s", why, retry))
 	if d, err := st.WithDetails(&errdetails.RetryInfo{RetryDelay: durationpb.New(retry)}); err == nil {
 		st = d
 	}

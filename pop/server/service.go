@@ -34,12 +34,17 @@ type service struct {
 
 func (s *service) Login(ctx context.Context, c *pb.Credentials) (*pb.Token, error) {
 	addr := clientHost(ctx)
+	if err := oversized(c.GetUsername(), c.GetPassword()); err != nil {
+		// Not the name: it may be megabytes.
+		s.log.WithFields(logrus.Fields{"client": addr, "user_bytes": len(c.GetUsername())}).Warn("login refused: credentials too long")
+		return nil, err
+	}
 	// The address and the name, never the password.
 	log := s.log.WithFields(logrus.Fields{"client": addr, "user": c.GetUsername()})
 	tok, exp, err := s.sessions.login(addr, c.GetUsername(), c.GetPassword())
 	if err != nil {
-		if status.Code(err) == codes.ResourceExhausted {
-			log.Warn("login refused: too many failed logins")
+		if st := status.Convert(err); st.Code() == codes.ResourceExhausted {
+			log.Warn("login refused: " + st.Message())
 		} else {
 			log.Warn("login refused")
 		}
