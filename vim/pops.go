@@ -39,8 +39,10 @@ type popEntry struct {
 	p    pop.Pop
 	err  error
 	// verified holds, per credential hash, until when a set of credentials
-	// other than key's is known good for this engine (guarded by Pops.mu).
+	// other than key's is known good for this engine; checks are the
+	// checks in flight (both guarded by Pops.mu).
 	verified map[string]time.Time
+	checks   map[string]*verifyCall
 }
 
 // verdictTTL is how long a verified credential set is trusted without
@@ -59,10 +61,25 @@ func NewPops(open, openRemote PopFactory, verify EndpointVerifier, log logrus.Fi
 // Get returns the Pop of key.URL, opening it on first use. A failed open is
 // not remembered: the next call tries again.
 func (r *Pops) Get(ctx context.Context, key EndpointKey) (pop.Pop, error) {
+	// A caller that waited on an open made with other credentials does not
+	// inherit its failure (one project's forged material must not fail
+	// another's calls): it tries its own. Bounded: each round is a new open.
+	for range 3 {
+		p, othersFailed, err := r.get(ctx, key)
+		if !othersFailed || ctx.Err() != nil {
+			return p, err
+		}
+	}
+	return nil, pop.Errorf(pop.ErrUnavailable, "open pop %s: opens with other credentials kept failing; try again", key.URL)
+}
+
+// get is one attempt of Get. othersFailed: the open it waited on was made
+// with other credentials than key's, and failed.
+func (r *Pops) get(ctx context.Context, key EndpointKey) (p pop.Pop, othersFailed bool, err error) {
 	r.mu.Lock()
 	if r.closed {
 		r.mu.Unlock()
-		return nil, pop.Errorf(pop.ErrUnavailable, "driver is shutting down")
+		return nil, false, pop.Errorf(pop.ErrUnavailable, "driver is shutting down")
 	}
 	e, ok := r.entries[key.poolKey()]
 	if !ok {
@@ -75,15 +92,15 @@ func (r *Pops) Get(ctx context.Context, key EndpointKey) (pop.Pop, error) {
 	select {
 	case <-e.done:
 	case <-ctx.Done():
-		return nil, fmt.Errorf("open pop %s: %w", key.URL, ctx.Err())
+		return nil, false, fmt.Errorf("open pop %s: %w", key.URL, ctx.Err())
 	}
 	if e.err != nil {
-		return nil, e.err
+		return nil, e.key.credentialHash() != key.credentialHash(), e.err
 	}
 	if err := r.admit(ctx, e, key); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return e.p, nil
+	return e.p, false, nil
 }
 
 // admit lets a caller use an open Pop only if its credentials are the ones
@@ -99,33 +116,83 @@ func (r *Pops) admit(ctx context.Context, e *popEntry, key EndpointKey) error {
 		return nil
 	}
 	r.mu.Lock()
-	until, ok := e.verified[h]
-	r.mu.Unlock()
-	if ok && time.Now().Before(until) {
+	if until, ok := e.verified[h]; ok && time.Now().Before(until) {
+		r.mu.Unlock()
 		return nil
 	}
-	log := r.log.WithField("endpoint", key.URL)
 	if r.verify == nil {
+		r.mu.Unlock()
 		return pop.Errorf(pop.ErrUnauthenticated, "authUrl %s: the engine is open with other credentials and this driver cannot verify yours", key.URL)
 	}
-	if err := r.verify(ctx, key); err != nil {
-		log.WithError(err).Warn("vim instance brings credentials the engine refuses; access denied")
-		return pop.Wrap(pop.ErrUnauthenticated, err, "authUrl %s: your credentials (ca, cert, dockerKey) do not open this engine", key.URL)
-	}
-	r.mu.Lock()
-	if e.verified == nil {
-		e.verified = map[string]time.Time{}
-	}
-	now := time.Now()
-	for k, t := range e.verified { // few entries: one per credential set in use
-		if now.After(t) {
-			delete(e.verified, k)
+	// Callers with the same credentials share one check: the NFVO launches
+	// VNFCs in parallel, and a login per call could trip docker-popd's
+	// limit on concurrent logins.
+	c, running := e.checks[h]
+	if !running {
+		c = &verifyCall{done: make(chan struct{})}
+		if e.checks == nil {
+			e.checks = map[string]*verifyCall{}
 		}
+		e.checks[h] = c
+		go r.runCheck(e, key, h, c)
 	}
-	e.verified[h] = now.Add(verdictTTL)
 	r.mu.Unlock()
-	log.Info("vim instance with other credentials verified against the engine; sharing its Pop")
-	return nil
+
+	select {
+	case <-c.done:
+	case <-ctx.Done():
+		return fmt.Errorf("authUrl %s: check your credentials: %w", key.URL, ctx.Err())
+	}
+	if c.err == nil {
+		return nil
+	}
+	if errors.Is(c.err, pop.ErrUnauthenticated) {
+		return pop.Wrap(pop.ErrUnauthenticated, c.err, "authUrl %s: your credentials (ca, cert, dockerKey) do not open this engine", key.URL)
+	}
+	// Down, slow or busy: not a verdict on the credentials.
+	return pop.Wrap(pop.Class(c.err), c.err, "authUrl %s: could not check your credentials against the engine", key.URL)
+}
+
+// verifyCall is one check of a credential set, shared by its callers.
+type verifyCall struct {
+	done chan struct{}
+	err  error
+}
+
+// checkTimeout bounds one check; it runs under the registry's context so a
+// caller that gives up does not fail the others waiting on it.
+const checkTimeout = 30 * time.Second
+
+func (r *Pops) runCheck(e *popEntry, key EndpointKey, h string, c *verifyCall) {
+	ctx, cancel := context.WithTimeout(r.root, checkTimeout)
+	defer cancel()
+	err := r.verify(ctx, key)
+	log := r.log.WithField("endpoint", key.URL)
+	r.mu.Lock()
+	delete(e.checks, h)
+	if err == nil {
+		if e.verified == nil {
+			e.verified = map[string]time.Time{}
+		}
+		now := time.Now()
+		for k, t := range e.verified { // few entries: one per credential set in use
+			if now.After(t) {
+				delete(e.verified, k)
+			}
+		}
+		e.verified[h] = now.Add(verdictTTL)
+	}
+	c.err = err
+	r.mu.Unlock()
+	close(c.done)
+	switch {
+	case err == nil:
+		log.Info("vim instance with other credentials verified against the engine; sharing its Pop")
+	case errors.Is(err, pop.ErrUnauthenticated):
+		log.WithError(err).Warn("vim instance brings credentials the engine refuses; access denied")
+	default:
+		log.WithError(err).Warn("could not check a vim instance's credentials against the engine")
+	}
 }
 
 func (r *Pops) openEntry(e *popEntry) {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/openbaton-docker/obdocker/pop"
 )
@@ -98,7 +99,7 @@ func TestPopsVerifiesOtherCredentials(t *testing.T) {
 	verify := func(ctx context.Context, key EndpointKey) error {
 		verifies.Add(1)
 		if key.Cert != "good" && key.Cert != "good2" {
-			return errors.New("remote error: tls: bad certificate")
+			return pop.Wrap(pop.ErrUnauthenticated, errors.New("remote error: tls: bad certificate"), "TLS handshake failed")
 		}
 		return nil
 	}
@@ -116,7 +117,8 @@ func TestPopsVerifiesOtherCredentials(t *testing.T) {
 	}
 	for range 2 {
 		err := get("forged")
-		if !errors.Is(err, pop.ErrUnauthenticated) || !strings.Contains(err.Error(), "tcp://engine:2376") || !strings.Contains(err.Error(), "bad certificate") {
+		if !errors.Is(err, pop.ErrUnauthenticated) || !strings.Contains(err.Error(), "tcp://engine:2376") || !strings.Contains(err.Error(), "bad certificate") ||
+			!strings.Contains(err.Error(), "do not open this engine") {
 			t.Fatalf("forged: %v", err)
 		}
 		if strings.Contains(err.Error(), "k-forged") {
@@ -177,4 +179,94 @@ func TestAuthURLSecretsNotEchoed(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "99999") {
 		t.Errorf("bad port without credentials: %v", err)
 	}
+}
+
+// TestPopsCheckOutcomes: an engine that cannot be reached is not a verdict
+// on the credentials; callers with one credential set share one check; a
+// caller that waited on another's failed open tries its own credentials.
+func TestPopsCheckOutcomes(t *testing.T) {
+	key := func(cert string) EndpointKey {
+		return EndpointKey{URL: "tcp://engine:2376", CA: "ca", Cert: cert, Key: "k-" + cert}
+	}
+	t.Run("engine down", func(t *testing.T) {
+		r := NewPops(func(context.Context, EndpointKey) (pop.Pop, error) { return newFakePop(), nil }, nil,
+			func(context.Context, EndpointKey) error {
+				return pop.Errorf(pop.ErrUnavailable, "docker engine at tcp://engine:2376 does not answer: connection refused")
+			}, testLogger(t))
+		defer r.Close()
+		if _, err := r.Get(context.Background(), key("a")); err != nil {
+			t.Fatal(err)
+		}
+		_, err := r.Get(context.Background(), key("b"))
+		if !errors.Is(err, pop.ErrUnavailable) || errors.Is(err, pop.ErrUnauthenticated) ||
+			!strings.Contains(err.Error(), "could not check your credentials") || strings.Contains(err.Error(), "do not open") {
+			t.Errorf("%v: want unavailable, not a verdict on the credentials", err)
+		}
+	})
+	t.Run("one check per credential set", func(t *testing.T) {
+		var checks atomic.Int32
+		release := make(chan struct{})
+		r := NewPops(func(context.Context, EndpointKey) (pop.Pop, error) { return newFakePop(), nil }, nil,
+			func(context.Context, EndpointKey) error {
+				checks.Add(1)
+				<-release
+				return nil
+			}, testLogger(t))
+		defer r.Close()
+		if _, err := r.Get(context.Background(), key("a")); err != nil {
+			t.Fatal(err)
+		}
+		errs := make(chan error, 12)
+		for range 12 {
+			go func() {
+				_, err := r.Get(context.Background(), key("b"))
+				errs <- err
+			}()
+		}
+		time.Sleep(50 * time.Millisecond) // let them queue on the check
+		close(release)
+		for range 12 {
+			if err := <-errs; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := checks.Load(); n != 1 {
+			t.Errorf("%d checks for 12 concurrent callers with one credential set, want 1", n)
+		}
+	})
+	t.Run("another's failed open is not inherited", func(t *testing.T) {
+		release := make(chan struct{})
+		var opens atomic.Int32
+		r := NewPops(func(ctx context.Context, k EndpointKey) (pop.Pop, error) {
+			opens.Add(1)
+			<-release
+			if k.Cert == "forged" {
+				return nil, pop.Errorf(pop.ErrUnauthenticated, "remote error: tls: bad certificate")
+			}
+			return newFakePop(), nil
+		}, nil, nil, testLogger(t))
+		defer r.Close()
+		forged := make(chan error, 1)
+		go func() {
+			_, err := r.Get(context.Background(), key("forged"))
+			forged <- err
+		}()
+		time.Sleep(30 * time.Millisecond) // the forged open is in flight
+		valid := make(chan error, 1)
+		go func() {
+			_, err := r.Get(context.Background(), key("valid"))
+			valid <- err
+		}()
+		time.Sleep(30 * time.Millisecond)
+		close(release)
+		if err := <-forged; !errors.Is(err, pop.ErrUnauthenticated) {
+			t.Errorf("forged: %v", err)
+		}
+		if err := <-valid; err != nil {
+			t.Errorf("valid caller got the forged open's failure: %v", err)
+		}
+		if n := opens.Load(); n != 2 {
+			t.Errorf("%d opens, want 2 (the valid caller opens with its own material)", n)
+		}
+	})
 }

@@ -93,6 +93,10 @@ func TestEndToEndTLSEngineCredentials(t *testing.T) {
 				if !strings.Contains(err.Error(), eng.Host) {
 					t.Errorf("%s: the exception does not name the authUrl %s: %v", m, eng.Host, err)
 				}
+				if !strings.Contains(err.Error(), "do not open this engine") {
+					t.Errorf("%s: the exception does not say the credentials were refused: %v", m, err)
+				}
+				t.Logf("%s: %v", m, err)
 			}
 			name := "tls-" + vim["id"].(string)
 			if _, err := launch(vim, name); err == nil {

@@ -207,15 +207,22 @@ func (f *factory) openRemote(ctx context.Context, key vim.EndpointKey) (pop.Pop,
 	// every call.
 	if _, err := c.Info(ctx); err != nil {
 		c.Close()
-		if tlsCfg != nil {
+		if tlsCfg != nil && handshakeFailed(err) {
 			// The handshake's own words (unknown authority, wrong name)
 			// follow; say which trust they were checked against. The
 			// caller names the authUrl.
-			return nil, pop.Wrap(pop.Class(err), err, "TLS to docker-popd, verified with the VIM instance's ca")
+			return nil, pop.Wrap(pop.ErrUnauthenticated, err, "TLS to docker-popd, verified with the VIM instance's ca")
 		}
 		return nil, err
 	}
 	return c, nil
+}
+
+// handshakeFailed reports whether a docker-popd call failed in the TLS
+// handshake. gRPC keeps only the text of the cause in its status, under
+// this fixed prefix of its transport.
+func handshakeFailed(err error) bool {
+	return docker.TLSRefused(err) || strings.Contains(err.Error(), "authentication handshake failed")
 }
 
 // popTLS is the transport of a pop:// endpoint. With the VIM instance's ca

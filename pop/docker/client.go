@@ -108,6 +108,9 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 	ping, err := cli.Ping(pctx)
 	if err != nil {
 		cli.Close()
+		if TLSRefused(err) {
+			return nil, pop.Wrap(pop.ErrUnauthenticated, err, "docker engine at %s: the TLS handshake failed (check ca, cert and key)", host)
+		}
 		return nil, pop.Wrap(pop.ErrUnavailable, err, "docker engine at %s does not answer", host)
 	}
 	// Negotiate from this answer so the first real request needs no ping.

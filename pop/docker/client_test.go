@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -86,17 +87,30 @@ func TestNewTLSFromMemory(t *testing.T) {
 			t.Error("New did not ping the engine")
 		}
 	})
-	t.Run("without it the engine is unavailable", func(t *testing.T) {
+	t.Run("without it the handshake is refused", func(t *testing.T) {
 		_, err := New(t.Context(), Options{Host: host, PopName: "p", TLS: &TLSConfig{CA: caPEM}})
-		if !errors.Is(err, pop.ErrUnavailable) || !strings.Contains(err.Error(), host) {
-			t.Errorf("err = %v, want unavailable naming %s", err, host)
+		if !errors.Is(err, pop.ErrUnauthenticated) || !strings.Contains(err.Error(), host) || !strings.Contains(err.Error(), "TLS handshake failed") {
+			t.Errorf("err = %v, want unauthenticated naming %s", err, host)
+		}
+	})
+	t.Run("an engine that is not there is unavailable", func(t *testing.T) {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		down := "tcp://" + l.Addr().String()
+		l.Close()
+		_, err = New(t.Context(), Options{Host: down, PopName: "p", TLS: &TLSConfig{CA: caPEM, Cert: certPEM, Key: keyPEM}})
+		if !errors.Is(err, pop.ErrUnavailable) || TLSRefused(err) {
+			t.Errorf("err = %v, want unavailable", err)
 		}
 	})
 	t.Run("an untrusted server is refused", func(t *testing.T) {
 		other, _ := clientPair(t)
 		_, err := New(t.Context(), Options{Host: host, PopName: "p", TLS: &TLSConfig{CA: other, Cert: certPEM, Key: keyPEM}})
-		if !errors.Is(err, pop.ErrUnavailable) {
-			t.Errorf("err = %v, want unavailable", err)
+		// The material is wrong, not the engine down: say so.
+		if !errors.Is(err, pop.ErrUnauthenticated) || !TLSRefused(err) || !strings.Contains(err.Error(), "TLS handshake failed") {
+			t.Errorf("err = %v, want unauthenticated: the TLS handshake failed", err)
 		}
 	})
 }
