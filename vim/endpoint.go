@@ -175,7 +175,8 @@ func NormaliseAuthURL(raw, defaultSocket string, tls bool) (norm, user, pass str
 			// The "path" may be the tail of a password holding a '/'.
 			return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %s: unexpected path, query or fragment; percent-encode any '/', '%%', '@', '#' or '?' in the user or password", redactURL(raw))
 		}
-		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %q: unexpected path, query or fragment", raw)
+		// Only scheme and host: a query may carry a token.
+		return "", "", "", pop.Errorf(pop.ErrInvalidArgument, "authUrl %s://%s…: unexpected path, query or fragment (want %s://host:port)", scheme, u.Host, scheme)
 	}
 	return scheme + "://" + net.JoinHostPort(host, port), user, pass, nil
 }

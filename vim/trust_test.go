@@ -174,6 +174,10 @@ func TestAuthURLSecretsNotEchoed(t *testing.T) {
 			}
 		}
 	}
+	// A query may hold a token: not echoed either.
+	if _, _, _, err := NormaliseAuthURL("tcp://engine:2376/?token=Zq7secret", "", true); err == nil || strings.Contains(err.Error(), "Zq7") || !strings.Contains(err.Error(), "engine:2376") {
+		t.Errorf("query: %v", err)
+	}
 	// Good URLs still name what is wrong.
 	_, _, _, err := NormaliseAuthURL("tcp://engine:99999", "", false)
 	if err == nil || !strings.Contains(err.Error(), "99999") {

@@ -84,7 +84,9 @@ func (c Config) Validate() error {
 	if c.Driver.StateDir == "" {
 		probs = append(probs, "OBDOCKER_STATE_DIR is empty")
 	}
-	if c.Driver.DockerHost != "" && !strings.HasPrefix(c.Driver.DockerHost, "unix://") && !strings.HasPrefix(c.Driver.DockerHost, "tcp://") {
+	if c.Driver.DockerHost == "" {
+		probs = append(probs, "OBDOCKER_DOCKER_HOST is set but empty (unset it for unix:///var/run/docker.sock)")
+	} else if !strings.HasPrefix(c.Driver.DockerHost, "unix://") && !strings.HasPrefix(c.Driver.DockerHost, "tcp://") {
 		probs = append(probs, fmt.Sprintf("OBDOCKER_DOCKER_HOST %q must be unix:///path or tcp://host:port", c.Driver.DockerHost))
 	}
 	if _, err := vim.ParseSocketRules(c.Driver.AllowedSockets); err != nil {

@@ -41,4 +41,10 @@ func TestAllowedSocketsSetting(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
+	t.Run("empty docker host", func(t *testing.T) {
+		t.Setenv("OBDOCKER_DOCKER_HOST", "")
+		if _, err := LoadConfig(nil); err == nil || !strings.Contains(err.Error(), "OBDOCKER_DOCKER_HOST") {
+			t.Fatalf("%v", err)
+		}
+	})
 }
