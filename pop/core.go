@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/netip"
+	"strings"
 	"sync"
 	"time"
 
@@ -84,9 +85,19 @@ func Open(ctx context.Context, cfg Config, b Backend) (*Core, error) {
 			if n, ok := c.ipam.lookup(ep.NetName); ok {
 				ct.Endpoints[i].NetID = n.ID
 			}
-			if ep.IPv4 != "" {
-				c.ipam.reserve(ep.NetName, ep.IPv4, ct.ID)
+			if ep.IPv4 == "" {
+				continue
 			}
+			// Docker gave the address of a stopped VNFC to a container
+			// outside the Pop: it stays theirs (our Delete must not free
+			// it), and this VNFC cannot start again on it.
+			if holder, ok := c.ipam.owner(ep.NetName, ep.IPv4); ok && strings.HasPrefix(holder, outsideOwner) &&
+				(ct.DockerID == "" || !sameDockerID(strings.TrimPrefix(holder, outsideOwner), ct.DockerID)) {
+				c.log.WithFields(logrus.Fields{"container": ct.Name, "network": ep.NetName, "ip": ep.IPv4, "holder": strings.TrimPrefix(holder, outsideOwner)}).
+					Warn("the address of a stopped container is now used by a container outside the Pop; it cannot start again on it")
+				continue
+			}
+			c.ipam.reserve(ep.NetName, ep.IPv4, ct.ID)
 		}
 		if err := c.reg.insert(newEntry(ct)); err != nil {
 			c.log.WithError(err).Warn("duplicate container in store, skipped")
@@ -198,8 +209,20 @@ func (c *Core) loadNetworks(ctx context.Context, nets []Network) error {
 // their records load.
 func (c *Core) reserveAttached(name string, st NetworkStatus) {
 	for id, ip := range st.Containers {
-		c.ipam.reserve(name, ip, "docker:"+id)
+		c.ipam.reserve(name, ip, outsideOwner+id)
 	}
+}
+
+// outsideOwner prefixes the IPAM owner of an address Docker shows in use
+// by a container (the suffix is its Docker ID) that no record holds.
+const outsideOwner = "docker:"
+
+// sameDockerID compares Docker IDs that may be abbreviated.
+func sameDockerID(a, b string) bool {
+	if a == "" || b == "" {
+		return false
+	}
+	return strings.HasPrefix(a, b) || strings.HasPrefix(b, a)
 }
 
 // ensureDefaultNetwork adopts or creates the default network, as the seed's

@@ -345,13 +345,38 @@ func TestResyncKeepsUnlistedDockerContainer(t *testing.T) {
 	}
 }
 
+// TestCreateRefusesMissingImage: an image the backend cannot run from is
+// refused by Create, naming it, before any record or address is taken.
+func TestCreateRefusesMissingImage(t *testing.T) {
+	b := newFakeBackend()
+	c := openFake(t, b, Config{})
+	ctx := t.Context()
+	_, err := c.Create(ctx, ContainerConfig{Name: "uu", Image: "nope:1"})
+	if !errors.Is(err, ErrNotFound) || !contains(err.Error(), `"nope:1"`) {
+		t.Fatalf("create with a missing image: %v, want not found naming \"nope:1\"", err)
+	}
+	if cs, _ := c.Containers(ctx, Filter{}); len(cs) != 0 {
+		t.Fatalf("a refused create left %d records", len(cs))
+	}
+	// The name and the addresses are free again.
+	if _, err := c.Create(ctx, ContainerConfig{Name: "uu", Image: "busybox:latest"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestStartUnknownImageFails: an image that disappears between Create and
+// Start fails the start, naming it.
 func TestStartUnknownImageFails(t *testing.T) {
 	b := newFakeBackend()
+	b.images["nope:1"] = Image{ID: "sha256:nope", Tags: []string{"nope:1"}}
 	c := openFake(t, b, Config{})
 	ctx := t.Context()
 	if _, err := c.Create(ctx, ContainerConfig{Name: "uu", Image: "nope:1"}); err != nil {
 		t.Fatal(err)
 	}
+	b.mu.Lock()
+	delete(b.images, "nope:1")
+	b.mu.Unlock()
 	_, err := c.Start(ctx, ByName("uu"))
 	if !errors.Is(err, ErrNotFound) {
 		t.Fatalf("start: %v", err)
@@ -628,5 +653,78 @@ func TestOpenWarnsOnAnotherPopsNetwork(t *testing.T) {
 	}
 	if !warned {
 		t.Error("no warning that the default network belongs to another Pop")
+	}
+}
+
+// TestOutsideHolderKeepsAddressOfStoppedRecord: a stopped VNFC keeps its
+// address for a restart, but a container outside the Pop took it meanwhile
+// (Docker hands a stopped container's address out again). Loading our
+// record must not take the address from the outside holder, so deleting
+// the record does not free an address Docker still shows in use.
+func TestOutsideHolderKeepsAddressOfStoppedRecord(t *testing.T) {
+	b := newFakeBackend()
+	b.nets["n-adopted"] = NetworkStatus{ID: "n-adopted", Name: "private", Driver: "bridge",
+		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}, Containers: map[string]string{}}
+	cfg := Config{PopName: "unit", StorePath: filepath.Join(t.TempDir(), "pop.db"), ResyncInterval: time.Hour}
+	ctx := t.Context()
+	c, err := Open(ctx, cfg, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := c.Create(ctx, ContainerConfig{Name: "mine", Image: "busybox:latest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := ct.Endpoints[0].IPv4
+	if _, err := c.Start(ctx, ByName("mine")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stop(ctx, ByName("mine")); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, "mine", StateExited)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	b.mu.Lock()
+	n := b.nets["n-adopted"]
+	n.Containers = map[string]string{"outside": ip}
+	b.nets["n-adopted"] = n
+	b.mu.Unlock()
+
+	c2 := openFake(t, b, cfg)
+	if err := c2.Delete(ctx, ByName("mine")); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"aa", "bb"} {
+		got, err := c2.Create(ctx, ContainerConfig{Name: name, Image: "busybox:latest"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Endpoints[0].IPv4 == ip {
+			t.Fatalf("%s got %s, which Docker showed held by container 'outside' at Open", name, ip)
+		}
+	}
+}
+
+// TestRemovedOrphanFreesItsAddress: an orphan of this Pop (labelled, no
+// record) is removed at Open; its address returns to the pool at once.
+func TestRemovedOrphanFreesItsAddress(t *testing.T) {
+	b := newFakeBackend()
+	b.nets["n-adopted"] = NetworkStatus{ID: "n-adopted", Name: "private", Driver: "bridge",
+		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/29", Gateway: "10.9.0.1"}}, Containers: map[string]string{"orphan": "10.9.0.2"}}
+	b.conts["orphan"] = &fakeCont{st: ContainerStatus{DockerID: "orphan", Name: "orphan", PopID: "gone", Running: true, Status: "running",
+		Networks: map[string]EndpointStatus{"n-adopted": {NetworkID: "n-adopted", IPv4: "10.9.0.2"}}}}
+	c := openFake(t, b, Config{PopName: "unit", ResyncInterval: time.Hour})
+	b.mu.Lock()
+	_, still := b.conts["orphan"]
+	b.mu.Unlock()
+	if still {
+		t.Fatal("the orphan was not removed at Open")
+	}
+	for i := range 5 { // .2 to .6: every usable address of the /29
+		if _, err := c.Create(t.Context(), ContainerConfig{Name: fmt.Sprintf("c%d", i), Image: "busybox:latest"}); err != nil {
+			t.Fatalf("create %d: %v", i, err)
+		}
 	}
 }

@@ -213,6 +213,35 @@ func (p *ipam) reserve(netName, ip, owner string) {
 	}
 }
 
+// owner is who holds ip on netName, if anyone.
+func (p *ipam) owner(netName, ip string) (string, bool) {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return "", false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ns := p.byName[netName]
+	if ns == nil {
+		return "", false
+	}
+	o, ok := ns.used[a]
+	return o, ok
+}
+
+// releaseOwner returns every address owner holds, on any network.
+func (p *ipam) releaseOwner(owner string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, ns := range p.byName {
+		for a, o := range ns.used {
+			if o == owner {
+				delete(ns.used, a)
+			}
+		}
+	}
+}
+
 // release returns owner's addresses on the given endpoints.
 func (p *ipam) release(owner string, eps []Endpoint) {
 	p.mu.Lock()

@@ -40,6 +40,9 @@ func (c *Core) apply(ctx context.Context, acts []action) {
 			log.Info("removing Docker container with no live record")
 			if err := c.b.RemoveContainer(ctx, a.dockerID); err != nil && !errors.Is(err, ErrNotFound) {
 				log.WithError(err).Warn("remove orphan")
+			} else {
+				// Open reserved its address as an outside container's.
+				c.ipam.releaseOwner(outsideOwner + a.dockerID)
 			}
 		case actDied:
 			if e != nil {
