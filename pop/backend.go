@@ -33,6 +33,11 @@ type Backend interface {
 	// or the stream breaks (then errs receives one error; reopen it).
 	Events(ctx context.Context, since time.Time) (<-chan ContainerEvent, <-chan error)
 
+	// CheckImage reports whether a container can be made from ref where
+	// this backend takes its images: nil if so, ErrNotFound naming ref if
+	// not. One engine looks at its own images; a backend that pulls or
+	// places containers elsewhere answers for its own source.
+	CheckImage(ctx context.Context, ref string) error
 	InspectImage(ctx context.Context, ref string) (Image, error)
 	ListImages(ctx context.Context) ([]Image, error)
 	PullImage(ctx context.Context, ref string) (Image, error)

@@ -205,6 +205,11 @@ func (f *fakeBackend) InspectImage(ctx context.Context, ref string) (Image, erro
 	return Image{}, Errorf(ErrNotFound, "image %q not found", ref)
 }
 
+func (f *fakeBackend) CheckImage(ctx context.Context, ref string) error {
+	_, err := f.InspectImage(ctx, ref)
+	return err
+}
+
 func (f *fakeBackend) ListImages(ctx context.Context) ([]Image, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/container"
+	dockerimage "github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/client"
 	"github.com/docker/docker/pkg/stdcopy"
@@ -341,17 +342,46 @@ func TestDockerDeleteFromEveryState(t *testing.T) {
 	}
 }
 
+// TestDockerCreateRefusesMissingImage: on one engine, Create refuses an
+// image the engine does not hold at once, naming it, and keeps no record.
+func TestDockerCreateRefusesMissingImage(t *testing.T) {
+	e := newEnv(t)
+	c := e.open()
+	ctx := t.Context()
+	img := "obdocker-test/does-not-exist:1"
+	_, err := c.Create(ctx, pop.ContainerConfig{Name: "img-" + e.popName, Image: img})
+	if !errors.Is(err, pop.ErrNotFound) || !strings.Contains(err.Error(), `"`+img+`"`) {
+		t.Fatalf("create: %v, want not found naming %s", err, img)
+	}
+	if cs, _ := c.Containers(ctx, pop.Filter{}); len(cs) != 0 {
+		t.Fatalf("records left: %+v", cs)
+	}
+}
+
+// TestDockerUnknownImage: an image removed between Create and Start fails
+// the start, naming it, and leaves no Docker container.
 func TestDockerUnknownImage(t *testing.T) {
 	e := newEnv(t)
 	c := e.open()
 	ctx := t.Context()
-	ct, _ := c.Create(ctx, pop.ContainerConfig{Name: "img-" + e.popName, Image: "obdocker-test/does-not-exist:1"})
-	_, err := c.Start(ctx, pop.ByID(ct.ID))
-	if !errors.Is(err, pop.ErrNotFound) || !strings.Contains(err.Error(), "obdocker-test/does-not-exist:1") {
+	img := "obdocker-test/gone-" + strings.ToLower(e.popName) + ":1"
+	if err := e.raw.ImageTag(ctx, testenv.BusyboxImage, img); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = e.raw.ImageRemove(context.Background(), img, dockerimage.RemoveOptions{}) })
+	ct, err := c.Create(ctx, pop.ContainerConfig{Name: "img-" + e.popName, Image: img})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.raw.ImageRemove(ctx, img, dockerimage.RemoveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Start(ctx, pop.ByID(ct.ID))
+	if !errors.Is(err, pop.ErrNotFound) || !strings.Contains(err.Error(), img) {
 		t.Fatalf("start: %v", err)
 	}
 	got, _ := c.Containers(ctx, pop.ByID(ct.ID))
-	if got[0].State != pop.StateFailed || !strings.Contains(got[0].ExtendedStatus, "does-not-exist") {
+	if got[0].State != pop.StateFailed || !strings.Contains(got[0].ExtendedStatus, img) {
 		t.Fatalf("%+v", got[0])
 	}
 	if len(e.ours()) != 0 {

@@ -32,6 +32,11 @@ func (c *Core) Create(ctx context.Context, cfg ContainerConfig) (Container, erro
 			return Container{}, err
 		}
 	}
+	// Refused now rather than at Start, when the record and its addresses
+	// would already be taken (and published to the NFVO).
+	if err := c.b.CheckImage(ctx, cfg.Image); err != nil {
+		return Container{}, fmt.Errorf("create %q: %w", cfg.Name, err)
+	}
 	eps := cfg.Endpoints
 	if len(eps) == 0 {
 		eps = []EndpointConfig{{Network: c.cfg.DefaultNetwork}}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	dockerimage "github.com/docker/docker/api/types/image"
 	"github.com/google/uuid"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
@@ -400,13 +401,33 @@ func testDuplicates(t *testing.T, tg Target) {
 	}
 }
 
+// testUnknownImage: Create refuses an image the Pop cannot run, naming it,
+// and keeps no record; an image that disappears between Create and Start
+// fails the start, naming it.
 func testUnknownImage(t *testing.T, tg Target) {
 	p := tg.Pop
 	img := "obdocker-test/no-such-image-" + uuid.NewString()[:8] + ":latest"
-	c := create(t, p, pop.ContainerConfig{Name: name(t), Image: img})
-	_, err := p.Start(ctxFor(t, 60*time.Second), pop.ByID(c.ID))
+	n := name(t)
+	_, err := p.Create(ctxFor(t, 30*time.Second), pop.ContainerConfig{Name: n, Image: img})
+	wantClass(t, err, pop.ErrNotFound, "create with unknown image")
+	if err != nil && !strings.Contains(err.Error(), img) {
+		t.Errorf("create error %q does not name the image %s", err, img)
+	}
+	wantClass(t, must2(p.Containers(ctxFor(t, 10*time.Second), pop.ByName(n))), pop.ErrNotFound, "record of a refused create")
+
+	ctx := ctxFor(t, 60*time.Second)
+	cli := testenv.Docker(t)
+	if err := cli.ImageTag(ctx, Image, img); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = cli.ImageRemove(context.Background(), img, dockerimage.RemoveOptions{}) })
+	c := create(t, p, pop.ContainerConfig{Name: n, Image: img})
+	if _, err := cli.ImageRemove(ctx, img, dockerimage.RemoveOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = p.Start(ctx, pop.ByID(c.ID))
 	if err == nil {
-		t.Fatalf("start with unknown image %s: no error", img)
+		t.Fatalf("start with removed image %s: no error", img)
 	}
 	if !strings.Contains(err.Error(), img) {
 		t.Errorf("start error %q does not name the image %s", err, img)
