@@ -56,6 +56,10 @@ type EngineInfo struct {
 	Version      string
 	APIVersion   string
 	SwarmManager bool
+	// NCPU and MemTotalB are the engine host's CPUs and memory in bytes
+	// (Docker's info), the capacity getQuota reports.
+	NCPU      int
+	MemTotalB int64
 }
 
 // ContainerSpec is what the core asks the backend to create.

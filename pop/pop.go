@@ -174,13 +174,17 @@ type Flavour struct {
 
 // Info describes a Pop.
 type Info struct {
-	PopName       string        `json:"popName"`
-	DockerVersion string        `json:"dockerVersion"`
-	APIVersion    string        `json:"apiVersion"`
-	SwarmManager  bool          `json:"swarmManager"`
-	Containers    map[State]int `json:"containers"`
-	Networks      int           `json:"networks"`
-	Images        int           `json:"images"`
+	PopName       string `json:"popName"`
+	DockerVersion string `json:"dockerVersion"`
+	APIVersion    string `json:"apiVersion"`
+	SwarmManager  bool   `json:"swarmManager"`
+	// NCPU and MemoryMB are the engine host's capacity (0: not reported,
+	// e.g. by an older docker-popd).
+	NCPU       int           `json:"ncpu"`
+	MemoryMB   int64         `json:"memoryMb"`
+	Containers map[State]int `json:"containers"`
+	Networks   int           `json:"networks"`
+	Images     int           `json:"images"`
 }
 
 // Pop is one Docker host under management: the seed's operations plus

@@ -19,7 +19,8 @@ func (c *Core) Info(ctx context.Context) (Info, error) {
 		return Info{}, Wrap(ErrUnavailable, err, "docker engine")
 	}
 	inf := Info{PopName: c.cfg.PopName, DockerVersion: eng.Version, APIVersion: eng.APIVersion,
-		SwarmManager: eng.SwarmManager, Containers: map[State]int{}, Networks: len(c.ipam.list())}
+		SwarmManager: eng.SwarmManager, NCPU: eng.NCPU, MemoryMB: eng.MemTotalB >> 20,
+		Containers: map[State]int{}, Networks: len(c.ipam.list())}
 	for _, e := range c.reg.all() {
 		inf.Containers[e.snap.Load().State]++
 	}

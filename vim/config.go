@@ -44,7 +44,8 @@ type Config struct {
 	// (#obdocker:sysctl=key=value); an entry ending in "*" is a prefix.
 	AllowedSysctls []string
 
-	// Quota answered by getQuota; zero or negative fields get the default.
+	// Quota overrides the figures getQuota answers; zero or negative
+	// fields are not set (see QuotaLimits).
 	Quota QuotaLimits
 
 	// DeleteNetworkWait bounds how long deleteNetwork waits for in-flight
@@ -56,9 +57,12 @@ type Config struct {
 	DeleteNetworkGrace time.Duration
 }
 
-// QuotaLimits are the figures getQuota answers.
+// QuotaLimits are the operator's getQuota figures. A field that is zero
+// or negative is not set: Cores and RAM then come from the engine (its
+// CPUs, its memory in MB), Instances is DefaultInstances, and FloatingIPs
+// and KeyPairs are the instance figure (at most one each per container).
+// A VIM instance's metadata overrides each (the QuotaKey* keys).
 type QuotaLimits struct {
-	Tenant      string
 	Cores       int
 	RAM         int // MB
 	Instances   int
@@ -66,7 +70,9 @@ type QuotaLimits struct {
 	KeyPairs    int
 }
 
-// DefaultQuota is what getQuota answers by default: large, positive.
+// DefaultQuota is what getQuota answers for cores or RAM when the engine
+// does not report them (a docker-popd older than the figures): large and
+// positive, as the NFVO refuses negative quotas.
 const DefaultQuota = 100000
 
 func (c Config) withDefaults() Config {
@@ -78,15 +84,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.DeleteNetworkGrace <= 0 {
 		c.DeleteNetworkGrace = 3 * time.Second
-	}
-	q := &c.Quota
-	if q.Tenant == "" {
-		q.Tenant = "docker"
-	}
-	for _, f := range []*int{&q.Cores, &q.RAM, &q.Instances, &q.FloatingIPs, &q.KeyPairs} {
-		if *f <= 0 {
-			*f = DefaultQuota
-		}
 	}
 	return c
 }

@@ -36,6 +36,10 @@ type fakePop struct {
 
 	creates, starts, closes int
 	imageLists              int
+	// engine is what Info reports of the engine host; infoErr fails Info.
+	engine  pop.Info
+	infoErr error
+	infos   int
 }
 
 var fakeEpoch = time.Date(2026, 1, 2, 15, 4, 5, 0, time.UTC)
@@ -80,7 +84,15 @@ func (f *fakePop) Close() error {
 }
 
 func (f *fakePop) Info(ctx context.Context) (pop.Info, error) {
-	return pop.Info{PopName: "fake"}, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.infos++
+	if f.infoErr != nil {
+		return pop.Info{}, f.infoErr
+	}
+	inf := f.engine
+	inf.PopName = "fake"
+	return inf, nil
 }
 
 func clone(c *pop.Container) pop.Container {

@@ -34,10 +34,3 @@ func (d *Driver) refresh(ctx context.Context, p plugin.Params) (any, error) {
 func (d *Driver) getType(ctx context.Context, p plugin.Params) (any, error) {
 	return VimType, nil
 }
-
-// getQuota answers the configured limits (large and positive by default;
-// Docker itself has no quota).
-func (d *Driver) getQuota(ctx context.Context, p plugin.Params) (any, error) {
-	q := d.cfg.Quota
-	return Quota{Tenant: q.Tenant, Cores: q.Cores, RAM: q.RAM, Instances: q.Instances, FloatingIPs: q.FloatingIPs, KeyPairs: q.KeyPairs}, nil
-}

@@ -4,17 +4,27 @@
 package vimdriver
 
 import (
+	"errors"
+	"flag"
 	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"regexp"
+	"strconv"
 	"strings"
 
-	"github.com/kelseyhightower/envconfig"
-
+	"github.com/openbaton-docker/obdocker/internal/settings"
 	"github.com/openbaton-docker/obdocker/plugin"
 	"github.com/openbaton-docker/obdocker/vim"
 )
 
 // Config is the daemon's configuration: the plugin runtime's OBDOCKER_*
 // settings (environment and flags) plus the driver's own (environment).
+// The desc tags are what -help shows; docs/configuration.md starts each
+// meaning with the same words (checked by deploy/configdoc_test.go).
 type Config struct {
 	Plugin  plugin.Config `ignored:"true"`
 	Driver  DriverConfig  `ignored:"true"`
@@ -25,75 +35,179 @@ type Config struct {
 type MetricsConfig struct {
 	// Addr is host:port of the Prometheus /metrics and /healthz endpoint;
 	// empty: no endpoint (see docs/observability.md).
-	Addr string `envconfig:"METRICS_ADDR"`
+	Addr string `envconfig:"METRICS_ADDR" desc:"host:port of /metrics and /healthz, e.g. :9464"`
 	// Pprof also serves Go's profiles under /debug/pprof/ on Addr.
-	Pprof bool `envconfig:"METRICS_PPROF" default:"false"`
+	Pprof bool `envconfig:"METRICS_PPROF" default:"false" desc:"also serve Go's profiles under /debug/pprof/ on the same address"`
 }
 
 // DriverConfig holds the VIM driver's settings, OBDOCKER_<NAME>.
 type DriverConfig struct {
 	// StateDir keeps one Pop store per Docker endpoint.
-	StateDir string `envconfig:"STATE_DIR" default:"/var/lib/obdocker"`
+	StateDir string `envconfig:"STATE_DIR" default:"/var/lib/obdocker" desc:"where the Pop stores live, one bbolt file per endpoint"`
 	// DockerHost is the endpoint of VIM instances whose authUrl is empty.
-	DockerHost string `envconfig:"DOCKER_HOST" default:"unix:///var/run/docker.sock"`
+	DockerHost string `envconfig:"DOCKER_HOST" default:"unix:///var/run/docker.sock" desc:"the endpoint of VIM instances whose authUrl is empty"`
 	// AllowedSockets are the unix sockets VIM instances may name, each
 	// SOCKET or SOCKET@PROJECT|PROJECT… (NFVO project ids); unset: the
 	// DockerHost socket, for every project. A socket carries no credential.
-	AllowedSockets []string `envconfig:"ALLOWED_SOCKETS"`
+	AllowedSockets []string `envconfig:"ALLOWED_SOCKETS" desc:"the unix sockets that VIM instances may name, comma-separated"`
 	// PopName labels every Docker object the plugin creates; default: the
 	// plugin name. Keep it stable: a restarted plugin finds its objects by it.
-	PopName string `envconfig:"POP_NAME"`
-	// NetworkPool gives /24s to createNetwork calls without a cidr.
-	NetworkPool string `envconfig:"NETWORK_POOL" default:"10.90.0.0/16"`
+	PopName string `envconfig:"POP_NAME" desc:"the Pop name, put in a label on every Docker object the plugin creates"`
 	// DefaultNetwork is each Pop's default network, created if missing.
-	DefaultNetwork string `envconfig:"DEFAULT_NETWORK" default:"private"`
+	DefaultNetwork string `envconfig:"DEFAULT_NETWORK" default:"private" desc:"name of each Pop's default network, created (or adopted) when the Pop opens; containers without a connection point join it"`
 	// DefaultSubnet is the subnet of each Pop's default network.
-	DefaultSubnet string `envconfig:"DEFAULT_SUBNET" default:"172.16.0.0/16"`
+	DefaultSubnet string `envconfig:"DEFAULT_SUBNET" default:"172.16.0.0/16" desc:"subnet of the default network"`
+	// NetworkPool gives /24s to createNetwork calls without a cidr.
+	NetworkPool string `envconfig:"NETWORK_POOL" default:"10.90.0.0/16" desc:"createNetwork calls without a cidr (a VLD without cidr) get the next free /24 of this pool"`
 	// PopAllowPlaintext lets the plugin log in to a docker-popd that is not
 	// on loopback in clear text when the VIM instance has no ca (the
 	// password then travels readable). Default: such a VIM is refused.
-	PopAllowPlaintext bool `envconfig:"POP_ALLOW_PLAINTEXT" default:"false"`
+	PopAllowPlaintext bool `envconfig:"POP_ALLOW_PLAINTEXT" default:"false" desc:"let the plugin log in to a docker-popd in clear text when the VIM instance has no ca and the authUrl host is not loopback (127.0.0.0/8, ::1, localhost)"`
 	// KeepStopped keeps Docker containers after stop (for post-mortems).
-	KeepStopped bool `envconfig:"KEEP_STOPPED" default:"false"`
+	KeepStopped bool `envconfig:"KEEP_STOPPED" default:"false" desc:"keep Docker containers after they stop, for post-mortems (docker logs)"`
 	// AllowedCaps and AllowedSysctls are what userdata directives may ask.
-	AllowedCaps    []string `envconfig:"ALLOWED_CAPS"`
-	AllowedSysctls []string `envconfig:"ALLOWED_SYSCTLS"`
+	AllowedCaps    []string `envconfig:"ALLOWED_CAPS" desc:"capabilities that userdata may add with #obdocker:cap-add= (with or without the CAP_ prefix)"`
+	AllowedSysctls []string `envconfig:"ALLOWED_SYSCTLS" desc:"sysctl keys that userdata may set with #obdocker:sysctl="`
 }
 
-// LoadConfig reads the environment and the plugin's flags.
+// Vars lists every variable the daemon reads, in the order of -help and
+// docs/configuration.md: the plugin's, the driver's, the metrics'.
+func Vars() []settings.Var {
+	var out []settings.Var
+	out = append(out, settings.Vars(plugin.EnvPrefix, plugin.Config{})...)
+	out = append(out, settings.Vars(plugin.EnvPrefix, DriverConfig{})...)
+	return append(out, settings.Vars(plugin.EnvPrefix, MetricsConfig{})...)
+}
+
+// ErrVersion is LoadConfig's answer to -version. -help answers
+// flag.ErrHelp. Neither looks at the settings: both must work while the
+// settings are being fixed.
+var ErrVersion = errors.New("version requested")
+
+// LoadConfig reads the environment and the plugin's flags and checks every
+// setting, naming every bad variable in one error.
 func LoadConfig(args []string) (Config, error) {
-	pc, err := plugin.LoadConfig(args)
-	if err != nil {
+	return loadConfig(args, os.LookupEnv)
+}
+
+func loadConfig(args []string, lookup func(string) (string, bool)) (Config, error) {
+	pc, probs := plugin.ReadEnv(lookup)
+	var cfg Config
+	probs.Merge(settings.Load(plugin.EnvPrefix, &cfg.Driver, lookup))
+	probs.Merge(settings.Load(plugin.EnvPrefix, &cfg.Metrics, lookup))
+	fs := flag.NewFlagSet("docker-vim-driver", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	help := fs.Bool("help", false, "print the settings and exit")
+	fs.BoolVar(help, "h", false, "print the settings and exit")
+	version := fs.Bool("version", false, "print the version and exit")
+	plugin.BindFlags(fs, &pc)
+	if err := fs.Parse(args); err != nil {
+		return Config{}, fmt.Errorf("%w (docker-vim-driver -help lists the settings)", err)
+	}
+	switch {
+	case *help:
+		return Config{}, flag.ErrHelp
+	case *version:
+		return Config{}, ErrVersion
+	case fs.NArg() > 0:
+		return Config{}, fmt.Errorf("unexpected arguments %q: settings are OBDOCKER_* variables and flags (docker-vim-driver -help)", fs.Args())
+	}
+	for _, name := range settings.SetFlags(fs, plugin.EnvPrefix, &pc) {
+		probs.Drop(name)
+	}
+	cfg.Plugin = pc
+	cfg.check(probs)
+	if err := probs.Err(); err != nil {
 		return Config{}, err
 	}
-	var dc DriverConfig
-	if err := envconfig.Process(plugin.EnvPrefix, &dc); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
-	}
-	var mc MetricsConfig
-	if err := envconfig.Process(plugin.EnvPrefix, &mc); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
-	}
-	cfg := Config{Plugin: pc, Driver: dc, Metrics: mc}
-	return cfg, cfg.Validate()
+	return cfg, nil
 }
 
-// Validate checks the driver settings (the plugin's were checked on load).
+// Validate checks every setting, naming every bad one.
 func (c Config) Validate() error {
-	var probs []string
-	if c.Driver.StateDir == "" {
-		probs = append(probs, "OBDOCKER_STATE_DIR is empty")
+	probs := &settings.Problems{}
+	c.check(probs)
+	return probs.Err()
+}
+
+var (
+	// netNameRE is Docker's rule for network names.
+	netNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
+	capRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
+	sysctlRE  = regexp.MustCompile(`^[a-z0-9_][a-z0-9_./-]*\*?$`)
+)
+
+// check adds every problem of the settings to probs, skipping variables
+// that already have one (they did not parse and hold their default).
+func (c Config) check(probs *settings.Problems) {
+	c.Plugin.Check(probs)
+	const p = plugin.EnvPrefix + "_"
+	add := func(name, format string, args ...any) {
+		if !probs.Has(p + name) {
+			probs.Add(p+name, p+name+format, args...)
+		}
 	}
-	if c.Driver.DockerHost == "" {
-		probs = append(probs, "OBDOCKER_DOCKER_HOST is set but empty (unset it for unix:///var/run/docker.sock)")
-	} else if !strings.HasPrefix(c.Driver.DockerHost, "unix://") && !strings.HasPrefix(c.Driver.DockerHost, "tcp://") {
-		probs = append(probs, fmt.Sprintf("OBDOCKER_DOCKER_HOST %q must be unix:///path or tcp://host:port", c.Driver.DockerHost))
+	d := c.Driver
+	if d.StateDir == "" {
+		add("STATE_DIR", " is empty")
 	}
-	if _, err := vim.ParseSocketRules(c.Driver.AllowedSockets); err != nil {
-		probs = append(probs, "OBDOCKER_ALLOWED_SOCKETS: "+err.Error())
+	switch {
+	case d.DockerHost == "":
+		add("DOCKER_HOST", " is set but empty (unset it for unix:///var/run/docker.sock)")
+	case strings.HasPrefix(d.DockerHost, "unix://"):
+		if !strings.HasPrefix(strings.TrimPrefix(d.DockerHost, "unix://"), "/") {
+			add("DOCKER_HOST", "=%q: want unix:///absolute/path", d.DockerHost)
+		}
+	case strings.HasPrefix(d.DockerHost, "tcp://"):
+		u, err := url.Parse(d.DockerHost)
+		if err != nil || u.Hostname() == "" || u.Port() == "" || !validPort(u.Port()) {
+			add("DOCKER_HOST", "=%q: want tcp://host:port", d.DockerHost)
+		}
+	default:
+		add("DOCKER_HOST", "=%q: want unix:///path or tcp://host:port", d.DockerHost)
 	}
-	if len(probs) > 0 {
-		return fmt.Errorf("config: %s", strings.Join(probs, "; "))
+	if _, err := vim.ParseSocketRules(d.AllowedSockets); err != nil {
+		add("ALLOWED_SOCKETS", ": %v", err)
 	}
-	return nil
+	if d.PopName != "" && !netNameRE.MatchString(d.PopName) {
+		add("POP_NAME", "=%q: want letters, digits, '_', '.' or '-', starting with a letter or digit", d.PopName)
+	}
+	if !netNameRE.MatchString(d.DefaultNetwork) {
+		add("DEFAULT_NETWORK", "=%q: not a Docker network name (letters, digits, '_', '.' or '-', starting with a letter or digit)", d.DefaultNetwork)
+	}
+	if sub, err := netip.ParsePrefix(d.DefaultSubnet); err != nil || !sub.Addr().Is4() || sub.Bits() > 30 {
+		add("DEFAULT_SUBNET", "=%q: want an IPv4 subnet in CIDR notation of at most /30, e.g. 172.16.0.0/16", d.DefaultSubnet)
+	}
+	if pool, err := netip.ParsePrefix(d.NetworkPool); err != nil || !pool.Addr().Is4() || pool.Bits() > 24 {
+		add("NETWORK_POOL", "=%q: want an IPv4 subnet in CIDR notation of /24 or larger (it hands out /24s), e.g. 10.90.0.0/16", d.NetworkPool)
+	}
+	var badCaps []string
+	for _, cp := range d.AllowedCaps {
+		if !capRE.MatchString(cp) {
+			badCaps = append(badCaps, strconv.Quote(cp))
+		}
+	}
+	if len(badCaps) > 0 {
+		add("ALLOWED_CAPS", ": %s: want capability names such as NET_ADMIN or CAP_NET_ADMIN, or ALL", strings.Join(badCaps, ", "))
+	}
+	var badSysctls []string
+	for _, s := range d.AllowedSysctls {
+		if !sysctlRE.MatchString(s) {
+			badSysctls = append(badSysctls, strconv.Quote(s))
+		}
+	}
+	if len(badSysctls) > 0 {
+		add("ALLOWED_SYSCTLS", ": %s: want sysctl keys such as net.ipv4.ip_forward, or prefixes ending in * (net.ipv4.*)", strings.Join(badSysctls, ", "))
+	}
+	if a := c.Metrics.Addr; a != "" {
+		if _, port, err := net.SplitHostPort(a); err != nil || !validPort(port) {
+			add("METRICS_ADDR", "=%q: want host:port or :port, e.g. :9464", a)
+		}
+	}
+}
+
+// validPort accepts 0 (a free port, for tests) to 65535.
+func validPort(s string) bool {
+	n, err := strconv.Atoi(s)
+	return err == nil && n >= 0 && n <= 65535
 }

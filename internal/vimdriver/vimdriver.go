@@ -102,6 +102,10 @@ func NewDriver(cfg Config, log logrus.FieldLogger) *vim.Driver {
 		AllowedSockets: sockets,
 		AllowedCaps:    cfg.Driver.AllowedCaps,
 		AllowedSysctls: cfg.Driver.AllowedSysctls,
+		Quota: vim.QuotaLimits{
+			Cores: cfg.Driver.QuotaCores, RAM: cfg.Driver.QuotaRAM, Instances: cfg.Driver.QuotaInstances,
+			FloatingIPs: cfg.Driver.QuotaFloatingIPs, KeyPairs: cfg.Driver.QuotaKeyPairs,
+		},
 	}, log)
 }
 

@@ -7,7 +7,7 @@ import (
 )
 
 // Ping reports the engine's version, its API version and whether it is a
-// Swarm manager (overlay networks need one).
+// Swarm manager (overlay networks need one), and the host's CPUs and memory.
 func (b *Backend) Ping(ctx context.Context) (pop.EngineInfo, error) {
 	v, err := b.cli.ServerVersion(ctx)
 	if err != nil {
@@ -21,5 +21,7 @@ func (b *Backend) Ping(ctx context.Context) (pop.EngineInfo, error) {
 		Version:      v.Version,
 		APIVersion:   v.APIVersion,
 		SwarmManager: info.Swarm.ControlAvailable,
+		NCPU:         info.NCPU,
+		MemTotalB:    info.MemTotal,
 	}, nil
 }

@@ -1276,9 +1276,12 @@ type Infos struct {
 	ApiVersion    string                 `protobuf:"bytes,5,opt,name=api_version,json=apiVersion,proto3" json:"api_version,omitempty"`
 	SwarmManager  bool                   `protobuf:"varint,6,opt,name=swarm_manager,json=swarmManager,proto3" json:"swarm_manager,omitempty"`
 	// containers counts containers by Status name (e.g. "RUNNING").
-	Containers    map[string]int64 `protobuf:"bytes,7,rep,name=containers,proto3" json:"containers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
-	Networks      int64            `protobuf:"varint,8,opt,name=networks,proto3" json:"networks,omitempty"`
-	Images        int64            `protobuf:"varint,9,opt,name=images,proto3" json:"images,omitempty"`
+	Containers map[string]int64 `protobuf:"bytes,7,rep,name=containers,proto3" json:"containers,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"varint,2,opt,name=value"`
+	Networks   int64            `protobuf:"varint,8,opt,name=networks,proto3" json:"networks,omitempty"`
+	Images     int64            `protobuf:"varint,9,opt,name=images,proto3" json:"images,omitempty"`
+	// The engine host's CPUs and memory in MB (0: not reported).
+	Ncpu          int64 `protobuf:"varint,10,opt,name=ncpu,proto3" json:"ncpu,omitempty"`
+	MemoryMb      int64 `protobuf:"varint,11,opt,name=memory_mb,json=memoryMb,proto3" json:"memory_mb,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1372,6 +1375,20 @@ func (x *Infos) GetNetworks() int64 {
 func (x *Infos) GetImages() int64 {
 	if x != nil {
 		return x.Images
+	}
+	return 0
+}
+
+func (x *Infos) GetNcpu() int64 {
+	if x != nil {
+		return x.Ncpu
+	}
+	return 0
+}
+
+func (x *Infos) GetMemoryMb() int64 {
+	if x != nil {
+		return x.MemoryMb
 	}
 	return 0
 }
@@ -1681,7 +1698,7 @@ const file_pop_proto_rawDesc = "" +
 	"\tmemory_mb\x18\x04 \x01(\x03R\bmemoryMb\x12\x17\n" +
 	"\adisk_gb\x18\x05 \x01(\x03R\x06diskGb\"3\n" +
 	"\vFlavourList\x12$\n" +
-	"\x04list\x18\x01 \x03(\v2\x10.vim_pop.FlavourR\x04list\"\x90\x03\n" +
+	"\x04list\x18\x01 \x03(\v2\x10.vim_pop.FlavourR\x04list\"\xc1\x03\n" +
 	"\x05Infos\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x19\n" +
 	"\bpop_name\x18\x02 \x01(\tR\apopName\x128\n" +
@@ -1694,7 +1711,10 @@ const file_pop_proto_rawDesc = "" +
 	"containers\x18\a \x03(\v2\x1e.vim_pop.Infos.ContainersEntryR\n" +
 	"containers\x12\x1a\n" +
 	"\bnetworks\x18\b \x01(\x03R\bnetworks\x12\x16\n" +
-	"\x06images\x18\t \x01(\x03R\x06images\x1a=\n" +
+	"\x06images\x18\t \x01(\x03R\x06images\x12\x12\n" +
+	"\x04ncpu\x18\n" +
+	" \x01(\x03R\x04ncpu\x12\x1b\n" +
+	"\tmemory_mb\x18\v \x01(\x03R\bmemoryMb\x1a=\n" +
 	"\x0fContainersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"J\n" +

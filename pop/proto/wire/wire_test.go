@@ -95,7 +95,7 @@ func TestOtherRoundTrips(t *testing.T) {
 			t.Errorf("flavour: %+v", got)
 		}
 	}
-	info := pop.Info{PopName: "p", DockerVersion: "28", APIVersion: "1.41", SwarmManager: true,
+	info := pop.Info{PopName: "p", DockerVersion: "28", APIVersion: "1.41", SwarmManager: true, NCPU: 6, MemoryMB: 15872,
 		Containers: map[pop.State]int{pop.StateRunning: 2, pop.StateFailed: 1}, Networks: 3, Images: 4}
 	if got := InfoFromPB(InfoToPB(info, time.Now())); !reflect.DeepEqual(got, info) {
 		t.Errorf("info: %+v", got)
