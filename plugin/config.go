@@ -11,77 +11,72 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kelseyhightower/envconfig"
 	"github.com/sirupsen/logrus"
+
+	"github.com/openbaton-docker/obdocker/internal/settings"
 )
 
 // EnvPrefix prefixes every environment variable of the plugin.
 const EnvPrefix = "OBDOCKER"
 
 // Config is the plugin daemon's configuration: environment variables
-// OBDOCKER_<NAME>, each overridable by the matching flag.
+// OBDOCKER_<NAME>, each overridable by the matching flag. The desc tags are
+// what -help shows; docs/configuration.md starts each meaning with the same
+// words (checked by deploy/configdoc_test.go).
 type Config struct {
-	BrokerHost     string `envconfig:"BROKER_HOST" default:"localhost" desc:"RabbitMQ host"`
-	BrokerPort     int    `envconfig:"BROKER_PORT" default:"5672" desc:"RabbitMQ AMQP port"`
-	BrokerVhost    string `envconfig:"BROKER_VHOST" default:"/" desc:"RabbitMQ virtual host (the NFVO's)"`
-	BrokerUser     string `envconfig:"BROKER_USER" default:"openbaton-manager-user" desc:"bootstrap registration user"`
-	BrokerPassword string `envconfig:"BROKER_PASSWORD" default:"openbaton" desc:"bootstrap registration password"`
-	PluginName     string `envconfig:"PLUGIN_NAME" default:"docker" desc:"plugin name: queue vim-drivers.docker.<name> (no dots)"`
-	Workers        int    `envconfig:"WORKERS" default:"10" desc:"concurrent requests"`
-	Connections    int    `envconfig:"CONNECTIONS" default:"2" desc:"consuming connections"`
-	LogLevel       string `envconfig:"LOG_LEVEL" default:"info" desc:"panic|fatal|error|warn|info|debug|trace"`
-	LogFormat      string `envconfig:"LOG_FORMAT" default:"text" desc:"text|json"`
+	BrokerHost     string `envconfig:"BROKER_HOST" default:"localhost" flag:"broker-host" desc:"RabbitMQ host, the NFVO's broker (in the compose file: rabbitmq)"`
+	BrokerPort     int    `envconfig:"BROKER_PORT" default:"5672" flag:"broker-port" desc:"RabbitMQ AMQP port"`
+	BrokerVhost    string `envconfig:"BROKER_VHOST" default:"/" flag:"broker-vhost" desc:"RabbitMQ virtual host"`
+	BrokerUser     string `envconfig:"BROKER_USER" default:"openbaton-manager-user" flag:"broker-user" desc:"bootstrap registration user, the NFVO's nfvo.rabbit.manager-registration-user.name"`
+	BrokerPassword string `envconfig:"BROKER_PASSWORD" default:"openbaton" flag:"broker-password" secret:"true" desc:"its password, the NFVO's nfvo.rabbit.manager-registration-user.password"`
+	PluginName     string `envconfig:"PLUGIN_NAME" default:"docker" flag:"plugin-name" desc:"plugin name"`
+	Workers        int    `envconfig:"WORKERS" default:"10" flag:"workers" desc:"requests served at the same time"`
+	Connections    int    `envconfig:"CONNECTIONS" default:"2" flag:"connections" desc:"AMQP connections that share the workers, at most OBDOCKER_WORKERS"`
+	LogLevel       string `envconfig:"LOG_LEVEL" default:"info" flag:"log-level" desc:"panic, fatal, error, warn, info, debug or trace"`
+	LogFormat      string `envconfig:"LOG_FORMAT" default:"text" flag:"log-format" desc:"text or json (one object per line, for log collectors)"`
 
 	// ManagerQueue is the NFVO's registration queue. Only tests change it,
 	// so that concurrent NFVO stand-ins do not steal registrations.
-	ManagerQueue string `envconfig:"MANAGER_QUEUE" default:"nfvo.manager.handling" desc:"NFVO registration queue (tests only)"`
+	ManagerQueue string `envconfig:"MANAGER_QUEUE" default:"nfvo.manager.handling" flag:"manager-queue" desc:"the NFVO's registration queue"`
 	// RegisterTimeout bounds one wait for the NFVO's credentials.
-	RegisterTimeout time.Duration `envconfig:"REGISTER_TIMEOUT" default:"5s" desc:"wait for the NFVO's registration reply"`
+	RegisterTimeout time.Duration `envconfig:"REGISTER_TIMEOUT" default:"5s" flag:"register-timeout" desc:"how long one registration attempt waits for the NFVO's reply"`
 	// DrainTimeout bounds the in-flight calls at shutdown.
-	DrainTimeout time.Duration `envconfig:"DRAIN_TIMEOUT" default:"20s" desc:"let in-flight calls finish at shutdown"`
+	DrainTimeout time.Duration `envconfig:"DRAIN_TIMEOUT" default:"20s" flag:"drain-timeout" desc:"at SIGTERM, how long the calls in flight may finish before the plugin unregisters and exits"`
 }
 
-// LoadConfig reads the environment, then args (flags win), and validates.
-func LoadConfig(args []string) (Config, error) {
+// ReadEnv reads the plugin's variables through lookup (os.LookupEnv). Every
+// value that does not parse is a problem and leaves its default.
+func ReadEnv(lookup func(string) (string, bool)) (Config, *settings.Problems) {
 	var cfg Config
-	if err := envconfig.Process(EnvPrefix, &cfg); err != nil {
-		return Config{}, fmt.Errorf("config: %w", err)
-	}
+	probs := settings.Load(EnvPrefix, &cfg, lookup)
+	return cfg, probs
+}
+
+// BindFlags registers the plugin's flags on fs, defaulting to cfg's values
+// (read the environment first) so that a flag given wins.
+func BindFlags(fs *flag.FlagSet, cfg *Config) { settings.BindFlags(fs, EnvPrefix, cfg) }
+
+// LoadConfig reads the environment, then args (flags win), and validates,
+// naming every bad variable in one error.
+func LoadConfig(args []string) (Config, error) {
+	cfg, probs := ReadEnv(os.LookupEnv)
 	fs := flag.NewFlagSet("docker-vim-driver", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
-	bindFlags(fs, &cfg)
+	BindFlags(fs, &cfg)
 	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			fs.SetOutput(os.Stderr)
-			fs.PrintDefaults()
-		}
 		return Config{}, fmt.Errorf("config: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return Config{}, fmt.Errorf("config: unexpected arguments %q", fs.Args())
 	}
-	if err := cfg.Validate(); err != nil {
+	for _, name := range settings.SetFlags(fs, EnvPrefix, &cfg) {
+		probs.Drop(name)
+	}
+	cfg.Check(probs)
+	if err := probs.Err(); err != nil {
 		return Config{}, err
 	}
 	return cfg, nil
-}
-
-// bindFlags registers one flag per field, defaulting to the value already
-// loaded from the environment so that flags override it.
-func bindFlags(fs *flag.FlagSet, cfg *Config) {
-	fs.StringVar(&cfg.BrokerHost, "broker-host", cfg.BrokerHost, "RabbitMQ host (OBDOCKER_BROKER_HOST)")
-	fs.IntVar(&cfg.BrokerPort, "broker-port", cfg.BrokerPort, "RabbitMQ AMQP port (OBDOCKER_BROKER_PORT)")
-	fs.StringVar(&cfg.BrokerVhost, "broker-vhost", cfg.BrokerVhost, "RabbitMQ virtual host, the NFVO's (OBDOCKER_BROKER_VHOST)")
-	fs.StringVar(&cfg.BrokerUser, "broker-user", cfg.BrokerUser, "bootstrap registration user (OBDOCKER_BROKER_USER)")
-	fs.StringVar(&cfg.BrokerPassword, "broker-password", cfg.BrokerPassword, "bootstrap registration password (OBDOCKER_BROKER_PASSWORD)")
-	fs.StringVar(&cfg.PluginName, "plugin-name", cfg.PluginName, "plugin name; queue vim-drivers.docker.<name>, no dots (OBDOCKER_PLUGIN_NAME)")
-	fs.IntVar(&cfg.Workers, "workers", cfg.Workers, "concurrent requests (OBDOCKER_WORKERS)")
-	fs.IntVar(&cfg.Connections, "connections", cfg.Connections, "consuming connections (OBDOCKER_CONNECTIONS)")
-	fs.StringVar(&cfg.LogLevel, "log-level", cfg.LogLevel, "log level (OBDOCKER_LOG_LEVEL)")
-	fs.StringVar(&cfg.LogFormat, "log-format", cfg.LogFormat, "text or json (OBDOCKER_LOG_FORMAT)")
-	fs.StringVar(&cfg.ManagerQueue, "manager-queue", cfg.ManagerQueue, "NFVO registration queue, tests only (OBDOCKER_MANAGER_QUEUE)")
-	fs.DurationVar(&cfg.RegisterTimeout, "register-timeout", cfg.RegisterTimeout, "wait for the NFVO's registration reply (OBDOCKER_REGISTER_TIMEOUT)")
-	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", cfg.DrainTimeout, "let in-flight calls finish at shutdown (OBDOCKER_DRAIN_TIMEOUT)")
 }
 
 // String renders the configuration for logs, without the password.
@@ -117,49 +112,61 @@ func DefaultConfig() Config {
 
 // Validate reports every problem of the configuration at once.
 func (c Config) Validate() error {
-	var errs []error
-	if c.BrokerHost == "" {
-		errs = append(errs, errors.New("OBDOCKER_BROKER_HOST is empty"))
+	probs := &settings.Problems{}
+	c.Check(probs)
+	return probs.Err()
+}
+
+// Check adds the configuration's problems to probs. A variable that already
+// has one (it did not parse) is not judged again on its default.
+func (c Config) Check(probs *settings.Problems) {
+	add := func(name, format string, args ...any) {
+		if !probs.Has(name) {
+			probs.Add(name, format, args...)
+		}
+	}
+	const p = EnvPrefix + "_"
+	switch {
+	case c.BrokerHost == "":
+		add(p+"BROKER_HOST", p+"BROKER_HOST is empty")
+	case strings.Contains(c.BrokerHost, "/") || strings.ContainsAny(c.BrokerHost, " \t@"):
+		add(p+"BROKER_HOST", "%sBROKER_HOST=%q: want a host name or IP address, not a URL (the port is %sBROKER_PORT)", p, c.BrokerHost, p)
 	}
 	if c.BrokerPort < 1 || c.BrokerPort > 65535 {
-		errs = append(errs, fmt.Errorf("OBDOCKER_BROKER_PORT %d is not a TCP port", c.BrokerPort))
+		add(p+"BROKER_PORT", "%sBROKER_PORT %d is not a TCP port", p, c.BrokerPort)
 	}
 	if c.BrokerVhost == "" {
-		errs = append(errs, errors.New("OBDOCKER_BROKER_VHOST is empty (the NFVO's default is /)"))
+		add(p+"BROKER_VHOST", p+"BROKER_VHOST is empty (the NFVO's default is /)")
 	}
 	if c.BrokerUser == "" {
-		errs = append(errs, errors.New("OBDOCKER_BROKER_USER is empty"))
+		add(p+"BROKER_USER", p+"BROKER_USER is empty")
 	}
-	if err := ValidateName(c.PluginName); err != nil {
-		errs = append(errs, err)
+	if err := ValidateName(c.PluginName); err != nil && !probs.Has(p+"PLUGIN_NAME") {
+		probs.AddErr(p+"PLUGIN_NAME", err)
 	}
 	if c.Workers < 1 {
-		errs = append(errs, fmt.Errorf("OBDOCKER_WORKERS %d must be at least 1", c.Workers))
+		add(p+"WORKERS", "%sWORKERS %d must be at least 1", p, c.Workers)
 	}
 	if c.Connections < 1 {
-		errs = append(errs, fmt.Errorf("OBDOCKER_CONNECTIONS %d must be at least 1", c.Connections))
-	} else if c.Connections > c.Workers {
-		errs = append(errs, fmt.Errorf("OBDOCKER_CONNECTIONS %d exceeds OBDOCKER_WORKERS %d: a connection would have no worker", c.Connections, c.Workers))
+		add(p+"CONNECTIONS", "%sCONNECTIONS %d must be at least 1", p, c.Connections)
+	} else if c.Connections > c.Workers && !probs.Has(p+"WORKERS") {
+		add(p+"CONNECTIONS", "%sCONNECTIONS %d exceeds %sWORKERS %d: a connection would have no worker", p, c.Connections, p, c.Workers)
 	}
 	if _, err := logrus.ParseLevel(c.LogLevel); err != nil {
-		errs = append(errs, fmt.Errorf("OBDOCKER_LOG_LEVEL: %w", err))
+		add(p+"LOG_LEVEL", "%sLOG_LEVEL %q must be panic, fatal, error, warn, info, debug or trace", p, c.LogLevel)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		errs = append(errs, fmt.Errorf("OBDOCKER_LOG_FORMAT %q must be text or json", c.LogFormat))
+		add(p+"LOG_FORMAT", "%sLOG_FORMAT %q must be text or json", p, c.LogFormat)
 	}
 	if c.ManagerQueue == "" {
-		errs = append(errs, errors.New("OBDOCKER_MANAGER_QUEUE is empty"))
+		add(p+"MANAGER_QUEUE", p+"MANAGER_QUEUE is empty")
 	}
 	if c.RegisterTimeout <= 0 {
-		errs = append(errs, errors.New("OBDOCKER_REGISTER_TIMEOUT must be positive"))
+		add(p+"REGISTER_TIMEOUT", "%sREGISTER_TIMEOUT %s must be positive", p, c.RegisterTimeout)
 	}
 	if c.DrainTimeout <= 0 {
-		errs = append(errs, errors.New("OBDOCKER_DRAIN_TIMEOUT must be positive"))
+		add(p+"DRAIN_TIMEOUT", "%sDRAIN_TIMEOUT %s must be positive", p, c.DrainTimeout)
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("invalid configuration: %w", errors.Join(errs...))
-	}
-	return nil
 }
 
 // ValidateName checks a plugin name: the NFVO splits plugin ids and VIM

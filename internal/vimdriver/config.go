@@ -68,6 +68,13 @@ type DriverConfig struct {
 	// AllowedCaps and AllowedSysctls are what userdata directives may ask.
 	AllowedCaps    []string `envconfig:"ALLOWED_CAPS" desc:"capabilities that userdata may add with #obdocker:cap-add= (with or without the CAP_ prefix)"`
 	AllowedSysctls []string `envconfig:"ALLOWED_SYSCTLS" desc:"sysctl keys that userdata may set with #obdocker:sysctl="`
+	// Quota* override getQuota's figures for every VIM instance; 0 (or
+	// negative) leaves the engine's figure (vim.QuotaLimits).
+	QuotaCores       int `envconfig:"QUOTA_CORES" default:"0" desc:"cores that getQuota answers for every VIM instance"`
+	QuotaRAM         int `envconfig:"QUOTA_RAM" default:"0" desc:"RAM in MB that getQuota answers"`
+	QuotaInstances   int `envconfig:"QUOTA_INSTANCES" default:"0" desc:"instances that getQuota answers"`
+	QuotaFloatingIPs int `envconfig:"QUOTA_FLOATING_IPS" default:"0" desc:"floating IPs that getQuota answers"`
+	QuotaKeyPairs    int `envconfig:"QUOTA_KEY_PAIRS" default:"0" desc:"key pairs that getQuota answers"`
 }
 
 // Vars lists every variable the daemon reads, in the order of -help and
