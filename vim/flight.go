@@ -7,20 +7,23 @@ import (
 )
 
 // flight runs one call per key at a time; concurrent callers with the same
-// key share its result (a redelivered launch never makes a second
-// container). A follower whose leader gave up on its own ctx tries again.
+// key and the same tag share its result (a redelivered launch never makes a
+// second container). A caller with another tag (another request for the
+// same hostname) waits for the call in flight and then runs its own. A
+// follower whose leader gave up on its own ctx tries again.
 type flight[T any] struct {
 	mu    sync.Mutex
 	calls map[string]*flightCall[T]
 }
 
 type flightCall[T any] struct {
+	tag  string
 	done chan struct{}
 	v    T
 	err  error
 }
 
-func (f *flight[T]) do(ctx context.Context, key string, fn func() (T, error)) (T, error) {
+func (f *flight[T]) do(ctx context.Context, key, tag string, fn func() (T, error)) (T, error) {
 	var zero T
 	for {
 		f.mu.Lock()
@@ -34,12 +37,12 @@ func (f *flight[T]) do(ctx context.Context, key string, fn func() (T, error)) (T
 			case <-ctx.Done():
 				return zero, ctx.Err()
 			}
-			if ctxErr(c.err) && ctx.Err() == nil {
+			if c.tag != tag || ctxErr(c.err) && ctx.Err() == nil {
 				continue
 			}
 			return c.v, c.err
 		}
-		c := &flightCall[T]{done: make(chan struct{})}
+		c := &flightCall[T]{tag: tag, done: make(chan struct{})}
 		f.calls[key] = c
 		f.mu.Unlock()
 

@@ -2,10 +2,12 @@ package vim
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/sirupsen/logrus"
 
@@ -127,7 +129,10 @@ func (d *Driver) launch(ctx context.Context, t *target, req launchRequest) (Serv
 	}
 	deferred := req.createOnly || opts.Deferred
 
-	return d.launches.do(ctx, t.key.URL+"\x00"+req.hostname, func() (Server, error) {
+	// One launch per hostname at a time; concurrent ones share an answer
+	// only when they ask for the same thing.
+	tag := launchTag(req, ud.Env, opts, flavour, deferred)
+	return d.launches.do(ctx, t.key.URL+"\x00"+req.hostname, tag, func() (Server, error) {
 		s, err := d.launchOnce(ctx, t, req, ud.Env, opts, flavour, deferred, log)
 		if err != nil {
 			var se *plugin.ServerError
@@ -138,6 +143,21 @@ func (d *Driver) launch(ctx context.Context, t *target, req launchRequest) (Serv
 		}
 		return s, nil
 	})
+}
+
+// launchTag identifies what a launch asks for (connection points in
+// interfaceId order).
+func launchTag(req launchRequest, env map[string]string, opts LaunchOptions, flavour string, deferred bool) string {
+	cps := append([]VNFDConnectionPoint(nil), req.cps...)
+	sort.SliceStable(cps, func(i, j int) bool { return ifaceID(cps[i]) < ifaceID(cps[j]) })
+	b, _ := json.Marshal(struct {
+		Image, Flavour string
+		CPs            []VNFDConnectionPoint
+		Env, Sysctls   map[string]string
+		CapAdd         []string
+		Deferred       bool
+	}{req.image, flavour, cps, env, opts.Sysctls, opts.CapAdd, deferred})
+	return string(b)
 }
 
 func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, env map[string]string,
@@ -153,33 +173,45 @@ func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, e
 		}
 		flavour = f.Name
 	}
-	endpoints, vlr, err := d.endpoints(ctx, t.pop, req.cps)
+	endpoints, vlr, netNames, err := d.endpoints(ctx, t.pop, req.cps)
 	if err != nil {
 		return Server{}, err
 	}
+	want := launchInputs{
+		imageRef: req.image, image: img, flavour: flavour, endpoints: endpoints, netNames: netNames,
+		env: env, capAdd: opts.CapAdd, sysctls: opts.Sysctls,
+	}
 
 	c, err := getContainer(ctx, t.pop, req.hostname)
+	created := false
 	switch {
 	case err == nil:
-		log.WithField("state", c.State).Info("launch: container exists, answering it")
-	case errors.Is(err, pop.ErrNotFound):
-		c, err = t.pop.Create(ctx, pop.ContainerConfig{
-			Name:      req.hostname,
-			Image:     img.ID,
-			Flavour:   flavour,
-			Endpoints: endpoints,
-			Env:       env,
-			CapAdd:    opts.CapAdd,
-			Sysctls:   opts.Sysctls,
-		})
-		if errors.Is(err, pop.ErrAlreadyExists) {
-			// Created meanwhile by someone else (another plugin process).
-			c, err = getContainer(ctx, t.pop, req.hostname)
-		}
+		diffs, err := want.differences(ctx, t.pop, c)
 		if err != nil {
-			return Server{}, fmt.Errorf("create: %w", err)
+			return Server{}, err
 		}
-		log.WithFields(logrus.Fields{"server_id": c.ID, "image": img.ID, "flavour": flavour}).Info("container created")
+		if len(diffs) > 0 {
+			if c.State != pop.StateFailed && c.State != pop.StateCreated {
+				return Server{}, pop.Errorf(pop.ErrAlreadyExists, "hostname %s is in use by a container of image %s (%s) that differs from this launch: %s; delete it first",
+					req.hostname, imageName(ctx, t.pop, c), c.State, strings.Join(diffs, "; "))
+			}
+			// Never ran, or failed: the new request replaces it.
+			log.WithFields(logrus.Fields{"server_id": c.ID, "state": c.State, "differences": diffs}).Info("launch: replacing the container of an earlier, different launch")
+			if err := t.pop.Delete(ctx, pop.ByID(c.ID)); err != nil && !errors.Is(err, pop.ErrNotFound) {
+				return Server{}, fmt.Errorf("replace the earlier container %s: %w", c.ID, err)
+			}
+			c, created, err = d.create(ctx, t, req, want, log)
+			if err != nil {
+				return Server{}, err
+			}
+		} else {
+			log.WithField("state", c.State).Info("launch: container exists, answering it")
+		}
+	case errors.Is(err, pop.ErrNotFound):
+		c, created, err = d.create(ctx, t, req, want, log)
+		if err != nil {
+			return Server{}, err
+		}
 	default:
 		return Server{}, err
 	}
@@ -188,14 +220,75 @@ func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, e
 	// crash between create and start) or FAILED (a start that failed, now
 	// retried). An EXITED one is answered as it is: it ran.
 	if !deferred && (c.State == pop.StateCreated || c.State == pop.StateFailed) {
-		sc, err := startChecked(ctx, t.pop, pop.ByID(c.ID))
+		if err := checkStart(ctx, t.pop, c); err != nil {
+			// Refused before anything ran: a launch that made the record
+			// takes it back, so that a corrected retry starts afresh.
+			if created {
+				return Server{}, d.undoCreate(ctx, t, c, vlr, err, log)
+			}
+			return Server{}, d.withPartial(ctx, t, c.ID, vlr, err)
+		}
+		sc, err := t.pop.Start(ctx, pop.ByID(c.ID))
 		if err != nil {
-			return Server{}, d.withPartial(ctx, t, c.ID, vlr, fmt.Errorf("start: %w", err))
+			// The record stays FAILED: the NFVO recovers it from the server.
+			return Server{}, d.withPartial(ctx, t, c.ID, vlr, err)
 		}
 		c = sc
 		log.WithField("server_id", c.ID).Info("container started")
 	}
 	return d.view(ctx, t).server(c, vlr), nil
+}
+
+// create records the container of a launch. A name conflict is a
+// concurrent launch of the same hostname (another plugin process): its
+// container is answered when it asks for the same thing. Any other
+// conflict (a fixed IP that is taken) is reported as the Pop says it.
+func (d *Driver) create(ctx context.Context, t *target, req launchRequest, want launchInputs, log logrus.FieldLogger) (pop.Container, bool, error) {
+	c, err := t.pop.Create(ctx, pop.ContainerConfig{
+		Name:      req.hostname,
+		Image:     want.image.ID,
+		Flavour:   want.flavour,
+		Endpoints: want.endpoints,
+		Env:       want.env,
+		CapAdd:    want.capAdd,
+		Sysctls:   want.sysctls,
+	})
+	if err == nil {
+		log.WithFields(logrus.Fields{"server_id": c.ID, "image": want.image.ID, "flavour": want.flavour}).Info("container created")
+		return c, true, nil
+	}
+	if !errors.Is(err, pop.ErrAlreadyExists) {
+		return pop.Container{}, false, err
+	}
+	other, gerr := getContainer(ctx, t.pop, req.hostname)
+	if gerr != nil {
+		// Not a name race: the conflict is something else (a fixed IP).
+		return pop.Container{}, false, err
+	}
+	diffs, derr := want.differences(ctx, t.pop, other)
+	if derr != nil {
+		return pop.Container{}, false, derr
+	}
+	if len(diffs) > 0 {
+		return pop.Container{}, false, pop.Errorf(pop.ErrAlreadyExists, "hostname %s was just taken by a concurrent, different launch: %s; delete it first",
+			req.hostname, strings.Join(diffs, "; "))
+	}
+	return other, false, nil
+}
+
+// undoCreate deletes the record a refused launch made, freeing its IPs.
+// If that fails the record is reported as the exception's server, so that
+// the NFVO releases it.
+func (d *Driver) undoCreate(ctx context.Context, t *target, c pop.Container, vlr map[string]string, cause error, log logrus.FieldLogger) error {
+	// The call's ctx may be what failed: undo with a fresh, short one.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := t.pop.Delete(dctx, pop.ByID(c.ID)); err != nil && !errors.Is(err, pop.ErrNotFound) {
+		log.WithError(err).WithField("server_id", c.ID).Warn("launch refused; its record could not be deleted")
+		return d.withPartial(ctx, t, c.ID, vlr, cause)
+	}
+	log.WithField("server_id", c.ID).Info("launch refused before start; its record is deleted")
+	return cause
 }
 
 // refuseFloatingIPs: Docker VIMs have no floating IPs, and losing one the
@@ -223,22 +316,22 @@ func refuseFloatingIPs(req launchRequest) error {
 // on their virtual links' networks (by virtual_link_reference_id, the
 // network's extId, else by the virtual_link_reference name), fixed IPs
 // honoured. vlr maps each network ID to its virtual link name, the key of
-// the answer's ips.
-func (d *Driver) endpoints(ctx context.Context, pp pop.Pop, cps []VNFDConnectionPoint) ([]pop.EndpointConfig, map[string]string, error) {
+// the answer's ips. names are the networks' names, in endpoint order.
+func (d *Driver) endpoints(ctx context.Context, pp pop.Pop, cps []VNFDConnectionPoint) (eps []pop.EndpointConfig, vlr map[string]string, names []string, err error) {
 	sorted := append([]VNFDConnectionPoint(nil), cps...)
 	sort.SliceStable(sorted, func(i, j int) bool { return ifaceID(sorted[i]) < ifaceID(sorted[j]) })
-	eps := make([]pop.EndpointConfig, 0, len(sorted))
-	vlr := map[string]string{}
+	eps = make([]pop.EndpointConfig, 0, len(sorted))
+	vlr = map[string]string{}
 	for _, cp := range sorted {
 		if cp.VirtualLinkReference == "" && cp.VirtualLinkReferenceID == "" {
-			return nil, nil, pop.Errorf(pop.ErrInvalidArgument, "connection point (interfaceId %d) names no virtual link", ifaceID(cp))
+			return nil, nil, nil, pop.Errorf(pop.ErrInvalidArgument, "connection point (interfaceId %d) names no virtual link", ifaceID(cp))
 		}
 		n, err := findNetwork(ctx, pp, cp.VirtualLinkReferenceID, cp.VirtualLinkReference)
 		if err != nil {
-			return nil, nil, fmt.Errorf("virtual link %q: %w", cp.VirtualLinkReference, err)
+			return nil, nil, nil, fmt.Errorf("virtual link %q: %w", cp.VirtualLinkReference, err)
 		}
 		if prev, dup := vlr[n.ID]; dup {
-			return nil, nil, pop.Errorf(pop.ErrInvalidArgument, "virtual links %q and %q are both on network %q: a container joins a network once", prev, cp.VirtualLinkReference, n.Name)
+			return nil, nil, nil, pop.Errorf(pop.ErrInvalidArgument, "virtual links %q and %q are both on network %q: a container joins a network once", prev, cp.VirtualLinkReference, n.Name)
 		}
 		name := cp.VirtualLinkReference
 		if name == "" {
@@ -246,8 +339,9 @@ func (d *Driver) endpoints(ctx context.Context, pp pop.Pop, cps []VNFDConnection
 		}
 		vlr[n.ID] = name
 		eps = append(eps, pop.EndpointConfig{Network: n.ID, IPv4: cp.FixedIP})
+		names = append(names, n.Name)
 	}
-	return eps, vlr, nil
+	return eps, vlr, names, nil
 }
 
 func ifaceID(cp VNFDConnectionPoint) int {

@@ -9,30 +9,34 @@ import (
 	"github.com/openbaton-docker/obdocker/pop"
 )
 
-// startChecked starts a container after checking the environment its
-// image declares required (docs/nfv-images.md): a missing variable fails
-// the call naming the variables, before any Docker container is created.
+// startChecked starts a container after checkStart.
 func startChecked(ctx context.Context, p pop.Pop, f pop.Filter) (pop.Container, error) {
 	cs, err := p.Containers(ctx, f)
 	if err != nil {
 		return pop.Container{}, err
 	}
-	c := cs[0]
+	if err := checkStart(ctx, p, cs[0]); err != nil {
+		return pop.Container{}, err
+	}
+	return p.Start(ctx, pop.ByID(cs[0].ID))
+}
+
+// checkStart checks the environment the container's image declares
+// required (docs/nfv-images.md): a missing variable fails naming the
+// variables, before any Docker container is created.
+func checkStart(ctx context.Context, p pop.Pop, c pop.Container) error {
 	imgs, err := p.Images(ctx, pop.ByName(c.Image))
 	switch {
 	case errors.Is(err, pop.ErrNotFound):
 		// Start reports the missing image itself, precisely.
+		return nil
 	case err != nil:
-		return pop.Container{}, err
-	default:
-		env := maps.Clone(c.Env)
-		if env == nil {
-			env = map[string]string{}
-		}
-		maps.Copy(env, c.Metadata)
-		if err := nfvimages.RequireEnv(c.Image, imgs[0].Labels, env); err != nil {
-			return pop.Container{}, err
-		}
+		return err
 	}
-	return p.Start(ctx, pop.ByID(c.ID))
+	env := maps.Clone(c.Env)
+	if env == nil {
+		env = map[string]string{}
+	}
+	maps.Copy(env, c.Metadata)
+	return nfvimages.RequireEnv(c.Image, imgs[0].Labels, env)
 }

@@ -1,0 +1,144 @@
+package vim
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/openbaton-docker/obdocker/pop"
+)
+
+// launchInputs is what a launch asks for, resolved. A repeated launch is
+// compared with the container's record, whose Create-time fields are the
+// earlier launch's inputs: image, flavour, endpoints, env (the userdata;
+// metadata set later is kept apart), capabilities and sysctls. Every Pop
+// record has carried these fields, over gRPC too, since the first stored
+// format, so older records compare in full.
+//
+// Two inputs are not recorded: whether an address was fixed or assigned,
+// and start=deferred. So the question asked is "does the existing container
+// satisfy this request?": a fixed IP must be the container's address on
+// that network, a request without one accepts any; start=deferred says
+// when to start, not what to run, and is not compared.
+type launchInputs struct {
+	imageRef  string // as the request wrote it
+	image     pop.Image
+	flavour   string // the flavour's name; empty: none
+	endpoints []pop.EndpointConfig
+	netNames  []string // the endpoints' network names
+	env       map[string]string
+	capAdd    []string
+	sysctls   map[string]string
+}
+
+// differences says how c differs from the request, one phrase per input,
+// naming variables but never their values (they may be secrets).
+func (w launchInputs) differences(ctx context.Context, pp pop.Pop, c pop.Container) ([]string, error) {
+	var out []string
+	if c.Image != w.image.ID && c.ImageID != w.image.ID {
+		img, err := resolveImage(ctx, pp, c.Image)
+		switch {
+		case errors.Is(err, pop.ErrNotFound):
+			out = append(out, fmt.Sprintf("image (this launch: %s)", w.imageRef))
+		case err != nil:
+			return nil, err
+		case img.ID != w.image.ID:
+			out = append(out, fmt.Sprintf("image (this launch: %s)", w.imageRef))
+		}
+	}
+	if c.Flavour != w.flavour {
+		same := false
+		if c.Flavour != "" && w.flavour != "" {
+			// An older record may name its flavour by ID.
+			if f, err := resolveFlavour(ctx, pp, c.Flavour); err == nil && f.Name == w.flavour {
+				same = true
+			}
+		}
+		if !same {
+			out = append(out, fmt.Sprintf("flavour %s (this launch: %s)", orNone(c.Flavour), orNone(w.flavour)))
+		}
+	}
+	out = append(out, w.endpointDifferences(c)...)
+	if keys := differentKeys(c.Env, w.env); len(keys) > 0 {
+		out = append(out, fmt.Sprintf("env (%s)", strings.Join(keys, ", ")))
+	}
+	have, want := slices.Sorted(slices.Values(c.CapAdd)), slices.Sorted(slices.Values(w.capAdd))
+	if !slices.Equal(have, want) {
+		out = append(out, fmt.Sprintf("capabilities %s (this launch: %s)", orNone(strings.Join(have, ",")), orNone(strings.Join(want, ","))))
+	}
+	if keys := differentKeys(c.Sysctls, w.sysctls); len(keys) > 0 {
+		out = append(out, fmt.Sprintf("sysctls (%s)", strings.Join(keys, ", ")))
+	}
+	return out, nil
+}
+
+// endpointDifferences compares networks in order, and fixed IPs.
+func (w launchInputs) endpointDifferences(c pop.Container) []string {
+	have := make([]string, len(c.Endpoints))
+	for i, ep := range c.Endpoints {
+		have[i] = ep.NetName
+	}
+	if len(w.endpoints) == 0 {
+		// The Pop's default network, whose name only the Pop knows.
+		if len(c.Endpoints) != 1 {
+			return []string{fmt.Sprintf("networks %s (this launch: the default network)", strings.Join(have, ", "))}
+		}
+		return nil
+	}
+	same := len(c.Endpoints) == len(w.endpoints)
+	for i := 0; same && i < len(w.endpoints); i++ {
+		ep := c.Endpoints[i]
+		same = ep.NetID == w.endpoints[i].Network || ep.NetName == w.netNames[i]
+	}
+	if !same {
+		return []string{fmt.Sprintf("networks %s (this launch: %s)", strings.Join(have, ", "), strings.Join(w.netNames, ", "))}
+	}
+	var out []string
+	for i, ep := range w.endpoints {
+		if ep.IPv4 != "" && c.Endpoints[i].IPv4 != ep.IPv4 {
+			out = append(out, fmt.Sprintf("address on %s %s (this launch: fixed IP %s)", w.netNames[i], orNone(c.Endpoints[i].IPv4), ep.IPv4))
+		}
+	}
+	return out
+}
+
+// differentKeys lists, sorted, the keys whose values differ between a and b
+// (nil and empty maps are equal).
+func differentKeys(a, b map[string]string) []string {
+	if maps.Equal(a, b) {
+		return nil
+	}
+	var keys []string
+	for k, v := range a {
+		if bv, ok := b[k]; !ok || bv != v {
+			keys = append(keys, k)
+		}
+	}
+	for k := range b {
+		if _, ok := a[k]; !ok {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return s
+}
+
+// imageName names c's image as people write it: its first tag, else the
+// reference the record holds.
+func imageName(ctx context.Context, pp pop.Pop, c pop.Container) string {
+	if img, err := resolveImage(ctx, pp, c.Image); err == nil && len(img.Tags) > 0 {
+		return img.Tags[0]
+	}
+	return c.Image
+}
