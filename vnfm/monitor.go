@@ -52,7 +52,10 @@ func (m *monitor) watch(vnfr Obj, refs []VNFCRef) {
 		prev := m.items[r.ExtID()]
 		w := &watched{ref: r, vnfr: Str(vnfr, "name"), nsrID: Str(vnfr, "parent_ns_id"), policy: policy, busy: make(chan struct{}, 1)}
 		if prev != nil {
-			w.restarts = prev.restarts
+			// A HEAL or RESUME may re-watch while the old entry's restart
+			// is starting the container: a later unwatch must still wait
+			// for that start, so the slot is shared.
+			w.restarts, w.busy = prev.restarts, prev.busy
 		}
 		m.items[r.ExtID()] = w
 	}
