@@ -20,6 +20,7 @@ import (
 	"github.com/sirupsen/logrus"
 
 	"github.com/openbaton-docker/obdocker/internal/metrics"
+	"github.com/openbaton-docker/obdocker/internal/version"
 	"github.com/openbaton-docker/obdocker/plugin"
 	"github.com/openbaton-docker/obdocker/pop"
 	"github.com/openbaton-docker/obdocker/pop/client"
@@ -53,7 +54,8 @@ func Run(ctx context.Context, cfg Config, log logrus.FieldLogger) error {
 	if cfg.Driver.PopAllowPlaintext {
 		log.Warn("OBDOCKER_POP_ALLOW_PLAINTEXT: docker-popd passwords of VIM instances without ca may travel in clear text")
 	}
-	log.WithFields(logrus.Fields{"state_dir": cfg.Driver.StateDir, "docker_host": cfg.Driver.DockerHost,
+	log.WithFields(logrus.Fields{"version": version.Version, "goversion": version.Go(),
+		"state_dir": cfg.Driver.StateDir, "docker_host": cfg.Driver.DockerHost,
 		"pop_name": popName(cfg)}).Info("docker VIM driver starting")
 	return p.Run(ctx)
 }
@@ -62,6 +64,7 @@ func Run(ctx context.Context, cfg Config, log logrus.FieldLogger) error {
 // registry and serves it with the health endpoint.
 func serveMetrics(cfg MetricsConfig, p *plugin.Plugin, d *vim.Driver, log logrus.FieldLogger) (*metrics.Server, error) {
 	m := metrics.New()
+	m.BuildInfo(version.Version, version.Go())
 	p.SetObserver(m)
 	serving := func() bool {
 		s := p.Server()
