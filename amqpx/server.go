@@ -103,7 +103,7 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 		cfg.Workers = 10
 	}
 	if cfg.Connections == 0 {
-		cfg.Connections = 2
+		cfg.Connections = defaultConnections
 	}
 	if cfg.Workers < 1 || cfg.Connections < 1 {
 		return nil, fmt.Errorf("amqpx server: workers (%d) and connections (%d) must be positive", cfg.Workers, cfg.Connections)
@@ -127,14 +127,29 @@ func NewServer(cfg ServerConfig) (*Server, error) {
 	}, nil
 }
 
+// defaultConnections is the number of consuming connections of a server
+// whose config leaves it zero.
+const defaultConnections = 2
+
 // ConnectionNames lists the client-provided names of the server's
 // connections: the consuming ones, then the reply one.
 func (s *Server) ConnectionNames() []string {
-	var names []string
-	for i := 0; i < s.cfg.Connections; i++ {
-		names = append(names, fmt.Sprintf("%s-c%d", s.cfg.Dial.Name, i))
+	return ServerConnectionNames(s.cfg.Dial.Name, s.cfg.Connections)
+}
+
+// ServerConnectionNames lists the connection names of a server whose
+// ServerConfig has Dial.Name name and Connections connections (0: the
+// default), so that a caller can name them before the server exists
+// (metrics series that must exist from the start).
+func ServerConnectionNames(name string, connections int) []string {
+	if connections == 0 {
+		connections = defaultConnections
 	}
-	return append(names, s.cfg.Dial.Name+"-reply")
+	var names []string
+	for i := 0; i < connections; i++ {
+		names = append(names, fmt.Sprintf("%s-c%d", name, i))
+	}
+	return append(names, name+"-reply")
 }
 
 // Consuming is the number of workers currently subscribed to the queue.

@@ -13,9 +13,13 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// ErrUnknownMethod is the class of requests for a method or arity the
-// driver does not have.
+// ErrUnknownMethod is the class of requests for a method the driver does
+// not have.
 var ErrUnknownMethod = errors.New("unknown method")
+
+// ErrBadArity is the class of requests for a method the driver has, with
+// a number of parameters it does not take.
+var ErrBadArity = errors.New("wrong number of parameters")
 
 // table maps method name → arity → method.
 type table map[string]map[int]Method
@@ -47,13 +51,21 @@ func (t table) lookup(name string, arity int) (Method, error) {
 	}
 	m, ok := byArity[arity]
 	if !ok {
-		var as []string
+		var as []int
 		for a := range byArity {
-			as = append(as, strconv.Itoa(a))
+			as = append(as, a)
 		}
 		slices.Sort(as)
-		return Method{}, fmt.Errorf("%w: wrong number of parameters (%d) for method %q: it takes %s",
-			ErrUnknownMethod, arity, name, strings.Join(as, " or "))
+		words := make([]string, len(as))
+		for i, a := range as {
+			words[i] = strconv.Itoa(a)
+		}
+		noun := "parameters"
+		if len(as) == 1 && as[0] == 1 {
+			noun = "parameter"
+		}
+		return Method{}, fmt.Errorf("%w: method %q takes %s %s, got %d",
+			ErrBadArity, name, strings.Join(words, " or "), noun, arity)
 	}
 	return m, nil
 }
@@ -74,6 +86,10 @@ type Observer interface {
 	// body is malformed or names no known method, so outside input cannot
 	// grow the label set), the outcome (Outcome*) and the time taken.
 	CallDone(method, outcome string, d time.Duration)
+	// Connections is told, before the plugin dials, the names of the
+	// connections it serves on, so that their reconnect counts exist (at
+	// 0) from the start rather than appearing at the first loss.
+	Connections(names []string)
 	// Reconnected is told when a connection of the plugin is dialled again
 	// after a loss.
 	Reconnected(connection string)
@@ -84,7 +100,8 @@ const (
 	OutcomeOK            = "ok"             // answered
 	OutcomeError         = "error"          // the driver failed: an exception
 	OutcomeMalformed     = "malformed"      // undecodable body: an exception
-	OutcomeUnknownMethod = "unknown_method" // no such method or arity: an exception
+	OutcomeUnknownMethod = "unknown_method" // no such method: an exception
+	OutcomeBadArity      = "bad_arity"      // a known method, a wrong number of parameters: an exception
 	// MethodNone is the method label of requests without a known method.
 	MethodNone = "none"
 )
@@ -102,6 +119,9 @@ func NewDispatcher(d Driver, log logrus.FieldLogger) (*Dispatcher, error) {
 	}
 	return &Dispatcher{t: t, log: log}, nil
 }
+
+// SetObserver makes o receive the measurements of every request.
+func (d *Dispatcher) SetObserver(o Observer) { d.obs = o }
 
 type discard struct{}
 
@@ -122,7 +142,7 @@ func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
 	}
 	outcome = OutcomeUnknownMethod
 	if _, known := d.t[req.MethodName]; known {
-		method = req.MethodName
+		method, outcome = req.MethodName, OutcomeBadArity
 	}
 	log := d.log.WithFields(logrus.Fields{"method": req.MethodName, "arity": len(req.Parameters)})
 	m, err := d.t.lookup(req.MethodName, len(req.Parameters))
@@ -133,7 +153,9 @@ func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
 	outcome = OutcomeError
 	ans, err := d.invoke(ctx, m, req.Parameters)
 	if err != nil {
-		log.WithError(err).Info("method failed")
+		// Warn: the NFVO gets an exception, and this line is often all the
+		// operator has to see why.
+		log.WithError(err).Warn("method failed")
 		return EncodeException(err)
 	}
 	if m.Void {

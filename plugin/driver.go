@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"reflect"
+	"strings"
 )
 
 // A Driver is the VIM behind the plugin: a table of methods, dispatched on
@@ -63,7 +66,7 @@ func (p Params) Decode(i int, name string, v any) error {
 		return &ParamError{Index: i, Name: name, Err: ErrNullParameter}
 	}
 	if err := json.Unmarshal(p[i], v); err != nil {
-		return &ParamError{Index: i, Name: name, Err: err}
+		return &ParamError{Index: i, Name: name, Err: jsonTerms(err)}
 	}
 	return nil
 }
@@ -75,9 +78,89 @@ func (p Params) DecodeOptional(i int, name string, v any) (bool, error) {
 		return false, nil
 	}
 	if err := json.Unmarshal(p[i], v); err != nil {
-		return true, &ParamError{Index: i, Name: name, Err: err}
+		return true, &ParamError{Index: i, Name: name, Err: jsonTerms(err)}
 	}
 	return true, nil
+}
+
+// decodeError is a decoding error told in JSON terms; the original error
+// stays in the chain.
+type decodeError struct {
+	msg string
+	err error
+}
+
+func (e *decodeError) Error() string { return e.msg }
+func (e *decodeError) Unwrap() error { return e.err }
+
+// jsonTerms rewords encoding/json's errors for the NFVO's operator, who
+// wrote JSON, not Go: "expected a JSON object, got a string" rather than
+// "cannot unmarshal string into Go value of type vim.networkRequest".
+// Other errors (a custom decoder's) are returned as they are.
+func jsonTerms(err error) error {
+	var te *json.UnmarshalTypeError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &te):
+		msg := fmt.Sprintf("expected %s, got %s", jsonExpected(te.Type), jsonGot(te.Value))
+		if te.Field != "" {
+			msg = "field " + te.Field + ": " + msg
+		}
+		return &decodeError{msg: msg, err: err}
+	case errors.As(err, &se), errors.Is(err, io.ErrUnexpectedEOF):
+		return &decodeError{msg: "not valid JSON: " + strings.TrimPrefix(err.Error(), "json: "), err: err}
+	}
+	return err
+}
+
+// jsonExpected names the JSON a Go type decodes from.
+func jsonExpected(t reflect.Type) string {
+	if t == nil {
+		return "another value"
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.Struct, reflect.Map:
+		return "a JSON object"
+	case reflect.Slice, reflect.Array:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return "a base64 string"
+		}
+		return "an array"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean (true or false)"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return "an integer"
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return "a non-negative integer"
+	case reflect.Float32, reflect.Float64:
+		return "a number"
+	}
+	return "another value"
+}
+
+// jsonGot names what encoding/json found ("string", "number 1.5", …).
+func jsonGot(value string) string {
+	switch value {
+	case "string":
+		return "a string"
+	case "number":
+		return "a number"
+	case "bool":
+		return "a boolean"
+	case "array":
+		return "an array"
+	case "object":
+		return "a JSON object"
+	}
+	if n, ok := strings.CutPrefix(value, "number "); ok {
+		return "the number " + n
+	}
+	return value
 }
 
 func trimSpace(b []byte) []byte {

@@ -206,7 +206,7 @@ func TestRegistersAndServesUnderNFVOPermissions(t *testing.T) {
 		{doc: "null required parameter", method: "getType", params: []any{nil}, exc: "parameter 0 (vimInstance): is null but required"},
 		{doc: "undecodable parameter", method: "getType", params: []any{42}, exc: "parameter 0 (vimInstance)"},
 		{doc: "unknown method", method: "teleport", params: []any{vimJSON()}, exc: `unknown method "teleport"`},
-		{doc: "wrong arity names the arities", method: "addImage", params: []any{vimJSON()}, exc: "it takes 3 or 4"},
+		{doc: "wrong arity names the arities", method: "addImage", params: []any{vimJSON()}, exc: `method "addImage" takes 3 or 4 parameters, got 1`},
 		{doc: "nil answer is a driver bug", method: "nilAnswer", params: []any{vimJSON()}, exc: "no answer"},
 		{doc: "panic", method: "explode", params: []any{vimJSON()}, exc: "kaboom"},
 	}

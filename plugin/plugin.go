@@ -61,6 +61,10 @@ func Serve(ctx context.Context, cfg Config, d Driver, log logrus.FieldLogger) er
 func (p *Plugin) SetObserver(o Observer) {
 	p.obs = o
 	p.disp.obs = o
+	if o != nil {
+		// The names serve uses: Dial.Name is the plugin id.
+		o.Connections(amqpx.ServerConnectionNames(p.cfg.ID(), p.cfg.Connections))
+	}
 }
 
 // onConnect reports reconnects of the serving connections to the observer.

@@ -28,6 +28,7 @@ var registerBackoff = amqpx.Backoff{Initial: time.Second, Max: 15 * time.Second}
 // logged at info level now and then (the NFVO is usually just not up
 // yet), the others at debug.
 func (p *Plugin) register(ctx context.Context) (Credentials, error) {
+	lastRefused := false
 	for attempt := 0; ; attempt++ {
 		creds, err := p.registerOnce(ctx)
 		if err == nil {
@@ -38,11 +39,20 @@ func (p *Plugin) register(ctx context.Context) (Credentials, error) {
 			return Credentials{}, ctx.Err()
 		}
 		l := p.log.WithError(err).WithField("attempt", attempt+1)
-		// Info on the first failure and then every tenth: visible, not noisy.
-		if attempt%10 == 0 {
-			l.Info("waiting for the NFVO to answer the registration; retrying with backoff")
-		} else {
+		// The first failure, every tenth and a change of cause are logged:
+		// visible, not noisy. A refused login is an operator's error (a
+		// wrong bootstrap user or password), not an NFVO still starting; it
+		// is retried all the same, since the user may be created later.
+		refused := errors.Is(err, amqpx.ErrAccessRefused)
+		changed := refused != lastRefused
+		lastRefused = refused
+		switch {
+		case attempt%10 != 0 && !changed:
 			l.Debug("registration attempt failed")
+		case refused:
+			l.WithField("user", p.cfg.BrokerUser).Errorf("authentication refused for user %s by the broker: check the bootstrap user and password (OBDOCKER_BROKER_USER, OBDOCKER_BROKER_PASSWORD); retrying with backoff", p.cfg.BrokerUser)
+		default:
+			l.Info("waiting for the NFVO to answer the registration; retrying with backoff")
 		}
 		if !registerBackoff.Sleep(ctx, attempt) {
 			return Credentials{}, ctx.Err()

@@ -33,14 +33,15 @@ func New() *Metrics {
 		reg: prometheus.NewRegistry(),
 		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Subsystem: "plugin", Name: "calls_total",
-			Help: "Plugin requests by method and outcome (ok, error, malformed, unknown_method).",
+			Help: "Plugin requests by method and outcome (ok, error, malformed, unknown_method, bad_arity).",
 		}, []string{"method", "outcome"}),
 		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: Namespace, Subsystem: "plugin", Name: "call_duration_seconds",
 			Help: "Time from a request's delivery to its reply body, by method.",
 			// From a getType (sub-millisecond) to a launch that waits for a
-			// slow engine (tens of seconds).
-			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60},
+			// slow pull, up to 300 s: the NFVO's default plugin timeout
+			// (nfvo.plugin.timeout), past which nobody waits for the answer.
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120, 180, 240, 300},
 		}, []string{"method"}),
 		reconnects: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Namespace: Namespace, Subsystem: "amqp", Name: "reconnects_total",
@@ -60,6 +61,15 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 func (m *Metrics) CallDone(method, outcome string, d time.Duration) {
 	m.calls.WithLabelValues(method, outcome).Inc()
 	m.latency.WithLabelValues(method).Observe(d.Seconds())
+}
+
+// Connections makes the reconnect count of each named connection exist,
+// at 0, before its first loss: an absent series reads as "no data", not as
+// "no reconnects", in a rate() or an alert.
+func (m *Metrics) Connections(names []string) {
+	for _, n := range names {
+		m.reconnects.WithLabelValues(n)
+	}
 }
 
 // Reconnected counts one reconnect of a connection.

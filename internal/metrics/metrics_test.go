@@ -123,3 +123,66 @@ func TestListenAndClose(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestLatencyBucketsReachPluginTimeout: a launch that takes minutes (a slow
+// pull) lands in a finite bucket up to 300 s, the NFVO's default plugin
+// timeout, not only in +Inf.
+func TestLatencyBucketsReachPluginTimeout(t *testing.T) {
+	m := metrics.New()
+	m.CallDone("launchInstanceAndWait", "ok", 200*time.Second)
+	m.CallDone("launchInstanceAndWait", "ok", 290*time.Second)
+	_, body := get(t, m.Handler(func() bool { return true }, false), "/metrics")
+	for _, want := range []string{
+		`obdocker_plugin_call_duration_seconds_bucket{method="launchInstanceAndWait",le="60"} 0`,
+		`obdocker_plugin_call_duration_seconds_bucket{method="launchInstanceAndWait",le="300"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %q in /metrics", want)
+		}
+	}
+	// Nothing between 60 s and 300 s would make every slow launch "over 60 s".
+	if !strings.Contains(body, `obdocker_plugin_call_duration_seconds_bucket{method="launchInstanceAndWait",le="240"} 1`) &&
+		!strings.Contains(body, `obdocker_plugin_call_duration_seconds_bucket{method="launchInstanceAndWait",le="250"} 1`) {
+		t.Errorf("no bucket between 200 s and 290 s:\n%s", grepLines(body, "launchInstanceAndWait"))
+	}
+}
+
+// TestOutcomesDocumented: the calls_total help names every outcome the
+// plugin reports, bad_arity included.
+func TestOutcomesDocumented(t *testing.T) {
+	m := metrics.New()
+	m.CallDone("getType", "bad_arity", time.Millisecond)
+	_, body := get(t, m.Handler(func() bool { return true }, false), "/metrics")
+	for _, want := range []string{"ok", "error", "malformed", "unknown_method", "bad_arity"} {
+		if !strings.Contains(grepLines(body, "# HELP obdocker_plugin_calls_total"), want) {
+			t.Errorf("calls_total help does not name %q", want)
+		}
+	}
+}
+
+// TestReconnectsFromStart: connections the observer is told of have a
+// reconnect count of 0 before any loss.
+func TestReconnectsFromStart(t *testing.T) {
+	m := metrics.New()
+	m.Connections([]string{"vim-drivers.docker.x-c0", "vim-drivers.docker.x-reply"})
+	m.Reconnected("vim-drivers.docker.x-reply")
+	_, body := get(t, m.Handler(func() bool { return true }, false), "/metrics")
+	for _, want := range []string{
+		`obdocker_amqp_reconnects_total{connection="vim-drivers.docker.x-c0"} 0`,
+		`obdocker_amqp_reconnects_total{connection="vim-drivers.docker.x-reply"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("no %q in /metrics", want)
+		}
+	}
+}
+
+func grepLines(body, substr string) string {
+	var out []string
+	for _, l := range strings.Split(body, "\n") {
+		if strings.Contains(l, substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
