@@ -47,7 +47,11 @@ func (v *VNFM) register(ctx context.Context) (nfvo.Credentials, error) {
 			return nfvo.Credentials{}, fmt.Errorf("register: %w", ctx.Err())
 		}
 		if errors.Is(err, amqpx.ErrAccessRefused) {
-			return nfvo.Credentials{}, fmt.Errorf("register: the broker refused the bootstrap user: %w", err)
+			// Said here, at error level, with the user: the caller only
+			// sees Run fail, and retrying a refused login cannot help.
+			v.log.WithError(err).WithField("user", v.cfg.BrokerUser).Errorf(
+				"authentication refused for user %s by the broker: check the bootstrap user and password (OBDOCKER_VNFM_BROKER_USER, OBDOCKER_VNFM_BROKER_PASSWORD)", v.cfg.BrokerUser)
+			return nfvo.Credentials{}, fmt.Errorf("register: authentication refused for user %s: %w", v.cfg.BrokerUser, err)
 		}
 		v.log.WithError(err).WithField("attempt", attempt+1).Warn("registration with the NFVO failed; retrying")
 		if !bo.Sleep(ctx, attempt) {
