@@ -207,11 +207,11 @@ func TestComposeBrokerAndNFVO(t *testing.T) {
 	}
 }
 
-// knownEnv lists every OBDOCKER_* variable the daemon reads.
+// knownEnv lists every OBDOCKER_* variable the plugin daemon reads.
 func knownEnv(t *testing.T) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
-	for _, v := range configVars(t) {
+	for _, v := range configVars(t)["docker-vim-driver"] {
 		out[v.Name] = true
 	}
 	return out
