@@ -15,7 +15,8 @@ PLUGIN=demo
 QUEUE=vim-drivers.docker.$PLUGIN
 LOGS=$STATE/logs
 mkdir -p "$LOGS"
-pids=()
+nfvo_pid=
+plugin_pid=
 
 say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 vimctl() { "$BIN/vimctl" -queue "$QUEUE" "$@"; }
@@ -27,11 +28,44 @@ summary() {
 		"$(echo "$flat" | grep -o '"status": *"[^"]*"' | head -1 | cut -d'"' -f4)"
 }
 
+# stop PID: SIGTERM, then wait for the process to exit.
+stop() {
+	[ -n "$1" ] || return 0
+	kill -TERM "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
+# field NAME JSON prints the first string value of key NAME.
+field() { echo "$2" | grep -o "\"$1\": *\"[^\"]*\"" | head -1 | cut -d'"' -f4; }
+
+# text prints a JSON string answer as the text it holds (serverLogs).
+text() {
+	local s
+	# \\ is set aside first so that \" and \/ are read right; printf %b
+	# then expands \n, \t, \uXXXX and the set-aside backslashes.
+	s=$(printf '%s' "$1" | sed -e 's/^[[:space:]]*"//' -e 's/"[[:space:]]*$//' \
+		-e 's/\\\\/\x01/g' -e 's/\\"/"/g' -e 's/\\\//\//g' -e 's/\x01/\\\\/g')
+	printf '%b' "$s"
+}
+
 cleanup() {
 	set +e
 	say "cleaning up"
-	for p in "${pids[@]}"; do kill -TERM "$p" 2>/dev/null; done
-	for p in "${pids[@]}"; do wait "$p" 2>/dev/null; done
+	# The plugin first: at SIGTERM it unregisters, and the stand-in, still
+	# running, deletes its broker user. Stopped together, nobody would
+	# process the unregister and the user would stay.
+	stop "$plugin_pid"
+	if [ -n "$plugin_pid" ]; then
+		for _ in $(seq 1 30); do
+			curl -fsS -o /dev/null -u admin:openbaton "http://127.0.0.1:15672/api/users/$QUEUE" 2>/dev/null || break
+			sleep 0.5
+		done
+		if curl -fsS -o /dev/null -u admin:openbaton "http://127.0.0.1:15672/api/users/$QUEUE" 2>/dev/null; then
+			echo "the plugin's unregistration was not processed: deleting broker user $QUEUE"
+			curl -fsS -o /dev/null -u admin:openbaton -X DELETE "http://127.0.0.1:15672/api/users/$QUEUE"
+		fi
+	fi
+	stop "$nfvo_pid"
 	# Anything left by an interrupted run: only this demo's Pop.
 	ids=$(docker ps -aq --filter "label=org.openbaton-docker.pop=$POP")
 	[ -z "$ids" ] || docker rm -f $ids >/dev/null
@@ -47,13 +81,13 @@ go build -o "$BIN/" ./cmd/docker-vim-driver ./cmd/vimctl
 
 say "starting a stand-in NFVO (registration side) and the plugin daemon"
 "$BIN/vimctl" nfvo >"$LOGS/nfvo.log" 2>&1 &
-pids+=($!)
+nfvo_pid=$!
 sleep 1
 OBDOCKER_PLUGIN_NAME=$PLUGIN OBDOCKER_POP_NAME=$POP OBDOCKER_STATE_DIR="$STATE/state" \
 	OBDOCKER_DEFAULT_NETWORK=$POP-private OBDOCKER_DEFAULT_SUBNET=10.98.255.0/24 \
 	OBDOCKER_NETWORK_POOL=10.98.0.0/17 \
 	"$BIN/docker-vim-driver" >"$LOGS/plugin.log" 2>&1 &
-pids+=($!)
+plugin_pid=$!
 for _ in $(seq 1 60); do
 	if curl -fsS -u admin:openbaton "http://127.0.0.1:15672/api/queues/%2F/$QUEUE" >/dev/null 2>&1; then break; fi
 	sleep 0.5
@@ -62,8 +96,17 @@ curl -fsS -u admin:openbaton "http://127.0.0.1:15672/api/queues/%2F/$QUEUE" >/de
 	{ echo "the plugin did not register; its log:"; cat "$LOGS/plugin.log"; exit 1; }
 echo "plugin registered and serving on queue $QUEUE"
 
-say "1. refresh (VIM registration): the images the NFVO can deploy"
-vimctl images | grep -E 'EXTID|echo|busybox' || true
+say "1. refresh (VIM registration): the VIM instance as refresh answers it, with the Pop's images and networks"
+ref=$(vimctl call refresh | tr -d '\n')
+# The VIM's own name, not its location's.
+printf 'VIM instance %s, authUrl %s\n' "$(field name "$(echo "$ref" | sed 's/"location": *{[^}]*}//')")" "$(field authUrl "$ref")"
+echo "images:"
+echo "$ref" | grep -o '"tags": *\[[^]]*\]' | grep -o '"[^"[:space:]]*:[^"[:space:]]*"' | tr -d '"' |
+	grep -E 'echo|busybox' | sed 's/^/  /' || true
+echo "networks:"
+echo "$ref" | grep -o '{[^{}]*"subnet"[^{}]*}' | while read -r n; do
+	printf '  %s %s\n' "$(field name "$n")" "$(field subnet "$n")"
+done || true
 
 say "2. createNetwork for two virtual links (one with a cidr, one from the pool)"
 vimctl call createNetwork '{"name":"demo-data","subnet":"10.98.200.0/24","metadata":{}}' >/dev/null
@@ -94,10 +137,11 @@ done
 
 say "7. the client's log: round trips to the server over the Docker network"
 sleep 2
-vimctl call serverLogs "\"$cli_id\"" 5 | sed 's/\\n/\n/g'
+text "$(vimctl call serverLogs "\"$cli_id\"" 5)"
 
-say "8. getQuota"
-vimctl quota
+say "8. getQuota (the engine's CPUs and memory in MB, and the instance figure)"
+# Only the resource rows: the Quota's version is no limit.
+vimctl quota | grep -vE '^(id|version|tenant)[[:space:]]'
 
 say "9. deleteServerByIdAndWait (fire and forget, as the NFVO does), then deleteNetwork"
 vimctl delete "$srv_id"
