@@ -18,6 +18,6 @@ func main() {
 	stop()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "docker-popd:", err)
-		os.Exit(1)
+		os.Exit(popd.ExitCode(err)) // 2: a refused command line or configuration
 	}
 }

@@ -7,6 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -30,6 +34,13 @@ type Config struct {
 	PopName string
 	// Netaddr is the TCP address to listen on (host:port).
 	Netaddr string
+	// UnixSocket, when set, is a socket file served as well as Netaddr
+	// (mode 0660: its owner and group may connect; users still log in).
+	UnixSocket string
+	// MetricsAddr, when set, serves /metrics and /healthz over HTTP on
+	// host:port; Pprof adds Go's profiles under /debug/pprof/ there.
+	MetricsAddr string
+	Pprof       bool
 	// Users may log in; at least one is required.
 	Users Users
 	// LogLevel filters the server's logs. Its zero value (panic) leaves the
@@ -117,6 +128,19 @@ func (c Config) withDefaults() Config {
 // Validate reports every problem of the configuration at once, with the
 // names of the fields at fault, so a bad file fails before anything starts.
 func (c Config) Validate() error {
+	return invalid(c.problems())
+}
+
+// invalid joins problems into one invalid-argument error (nil for none).
+func invalid(errs []error) error {
+	if len(errs) > 0 {
+		return pop.Wrap(pop.ErrInvalidArgument, errors.Join(errs...), "invalid server configuration")
+	}
+	return nil
+}
+
+// problems lists what Validate reports.
+func (c Config) problems() []error {
 	var errs []error
 	bad := func(format string, args ...any) {
 		errs = append(errs, fmt.Errorf(format, args...))
@@ -136,8 +160,62 @@ func (c Config) Validate() error {
 		}
 	}
 	if c.Netaddr != "" {
-		if _, _, err := net.SplitHostPort(c.Netaddr); err != nil {
+		if err := checkHostPort(c.Netaddr); err != nil {
 			bad("Netaddr %q: %v", c.Netaddr, err)
+		}
+	}
+	if c.MetricsAddr != "" {
+		if err := checkHostPort(c.MetricsAddr); err != nil {
+			bad("MetricsAddr %q: %v", c.MetricsAddr, err)
+		}
+	}
+	if c.Pprof && c.MetricsAddr == "" {
+		bad("Pprof needs MetricsAddr (the profiles are served there)")
+	}
+	// sun_path holds 108 bytes on Linux (104 elsewhere), NUL included.
+	if len(c.UnixSocket) > 103 {
+		bad("UnixSocket %q: longer than the 103 bytes a socket path may have", c.UnixSocket)
+	}
+	if c.DockerHost != "" {
+		if u, err := url.Parse(c.DockerHost); err != nil || (u.Scheme != "unix" && u.Scheme != "tcp") {
+			bad("DockerHost %q: want unix:///path or tcp://host:port", c.DockerHost)
+		}
+	}
+	for _, f := range []struct{ key, val string }{{"DefaultSubnet", c.DefaultSubnet}, {"NetworkPool", c.NetworkPool}} {
+		if f.val == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f.val); err != nil || !p.Addr().Is4() || p != p.Masked() {
+			bad("%s %q: want an IPv4 subnet in CIDR form, e.g. 172.16.0.0/16", f.key, f.val)
+		}
+	}
+	if c.LogLevel > logrus.TraceLevel {
+		bad("LogLevel %d: want one of panic, fatal, error, warning, info, debug, trace", c.LogLevel)
+	}
+	seenFlavour := map[string]bool{}
+	for i, f := range c.Flavours {
+		switch {
+		case f.Name == "":
+			bad("Flavours[%d]: empty name", i)
+		case seenFlavour[f.Name]:
+			bad("Flavours[%d]: name %q given twice", i, f.Name)
+		}
+		seenFlavour[f.Name] = true
+		if f.CPUs < 0 || f.MemoryMB < 0 || f.DiskGB < 0 {
+			bad("Flavours[%d] %q: cpus, memory_mb and disk_gb must not be negative", i, f.Name)
+		}
+	}
+	// Files must be readable now, not when the first TLS handshake or
+	// Docker call needs them.
+	for _, f := range []struct{ key, path string }{{"TLSCertPath", c.TLSCertPath}, {"TLSKeyPath", c.TLSKeyPath},
+		{"DockerCAPath", c.DockerCAPath}, {"DockerCertPath", c.DockerCertPath}, {"DockerKeyPath", c.DockerKeyPath}} {
+		if f.path == "" {
+			continue
+		}
+		if fh, err := os.Open(f.path); err != nil {
+			bad("%s %q: %v", f.key, f.path, errors.Unwrap(err))
+		} else {
+			fh.Close()
 		}
 	}
 	if (c.TLSCertPath == "") != (c.TLSKeyPath == "") {
@@ -152,8 +230,17 @@ func (c Config) Validate() error {
 	if c.ShutdownTimeout < 0 {
 		bad("ShutdownTimeout %v is negative", c.ShutdownTimeout)
 	}
-	if len(errs) > 0 {
-		return pop.Wrap(pop.ErrInvalidArgument, errors.Join(errs...), "invalid server configuration")
+	return errs
+}
+
+// checkHostPort checks a listen address: host:port with a numeric port.
+func checkHostPort(addr string) error {
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return err
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("port %q is not a number from 0 to 65535", port)
 	}
 	return nil
 }

@@ -35,19 +35,34 @@ func DefaultConfig() Config {
 
 // ParseConfig reads a TOML configuration over DefaultConfig. Unknown keys
 // are errors (a typo must not silently fall back to a default), and so is
-// anything Validate refuses.
+// anything Validate refuses: all of them in one error.
 func ParseConfig(data []byte) (Config, error) {
+	cfg, probs, err := decodeConfig(data)
+	if err != nil {
+		return Config{}, err
+	}
+	if err := invalid(append(probs, cfg.problems()...)); err != nil {
+		return Config{}, err
+	}
+	return cfg, nil
+}
+
+// decodeConfig decodes data over DefaultConfig. A TOML syntax or type
+// error stops it; unknown keys are returned as problems, to be reported
+// with the others.
+func decodeConfig(data []byte) (Config, []error, error) {
 	cfg := DefaultConfig()
 	md, err := toml.NewDecoder(bytes.NewReader(data)).Decode(&cfg)
 	if err != nil {
-		return Config{}, pop.Wrap(pop.ErrInvalidArgument, err, "parse config")
+		return Config{}, nil, pop.Wrap(pop.ErrInvalidArgument, err, "parse config")
 	}
+	var probs []error
 	if und := md.Undecoded(); len(und) > 0 {
 		keys := make([]string, len(und))
 		for i, k := range und {
 			keys[i] = k.String()
 		}
-		return Config{}, pop.Errorf(pop.ErrInvalidArgument, "parse config: unknown keys %s", strings.Join(keys, ", "))
+		probs = append(probs, fmt.Errorf("unknown keys %s", strings.Join(keys, ", ")))
 	}
 	for name, u := range cfg.Users {
 		if u.Name == "" {
@@ -55,29 +70,29 @@ func ParseConfig(data []byte) (Config, error) {
 			cfg.Users[name] = u
 		}
 	}
-	if err := cfg.Validate(); err != nil {
-		return Config{}, err
-	}
-	return cfg, nil
+	return cfg, probs, nil
 }
 
 // LoadConfig reads the file at path. Relative file names in it (the store,
-// TLS files) are taken relative to the file's directory.
+// TLS files, the socket) are taken relative to the file's directory.
 func LoadConfig(path string) (Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return Config{}, fmt.Errorf("load config: %w", err)
 	}
-	cfg, err := ParseConfig(data)
+	cfg, probs, err := decodeConfig(data)
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
 	dir := filepath.Dir(path)
 	for _, p := range []*string{&cfg.StorePath, &cfg.TLSCertPath, &cfg.TLSKeyPath,
-		&cfg.DockerCAPath, &cfg.DockerCertPath, &cfg.DockerKeyPath} {
+		&cfg.DockerCAPath, &cfg.DockerCertPath, &cfg.DockerKeyPath, &cfg.UnixSocket} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}
+	}
+	if err := invalid(append(probs, cfg.problems()...)); err != nil {
+		return Config{}, fmt.Errorf("%s: %w", path, err)
 	}
 	return cfg, nil
 }
@@ -85,8 +100,10 @@ func LoadConfig(path string) (Config, error) {
 // EncodeConfig writes cfg as TOML.
 func EncodeConfig(cfg Config) ([]byte, error) {
 	var buf bytes.Buffer
-	buf.WriteString("# docker-popd configuration. Passwords are stored as bcrypt hashes;\n" +
-		"# add users with `docker-popd init -force` or by hashing them with bcrypt.\n")
+	buf.WriteString("# docker-popd configuration. Passwords are stored as bcrypt hashes.\n" +
+		"# Add, remove and list users with `docker-popd user add|remove|list -cfg THIS-FILE`;\n" +
+		"# they edit this file in place and keep everything else. (`init -force` would start\n" +
+		"# over: a new PopName loses track of the containers and networks made so far.)\n")
 	if err := toml.NewEncoder(&buf).Encode(cfg); err != nil {
 		return nil, fmt.Errorf("encode config: %w", err)
 	}

@@ -15,6 +15,8 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials"
 
+	"github.com/openbaton-docker/obdocker/internal/metrics"
+	"github.com/openbaton-docker/obdocker/internal/version"
 	"github.com/openbaton-docker/obdocker/pop"
 	"github.com/openbaton-docker/obdocker/pop/docker"
 	pb "github.com/openbaton-docker/obdocker/pop/proto"
@@ -55,6 +57,8 @@ type Server struct {
 	done   chan struct{}
 	// closeErr is what closing the Pop said, for Close to return.
 	closeErr error
+	// metricsAddr is where /metrics listens, once serving.
+	metricsAddr string
 }
 
 // Serve listens on Config.Netaddr and serves until Close.
@@ -103,11 +107,29 @@ func (s *Server) ServeListener(ctx context.Context, lis net.Listener) (err error
 	defer close(s.done)
 
 	log := s.logger(cfg).WithField("pop-name", cfg.PopName)
-	log.WithFields(logrus.Fields{"addr": lis.Addr().String(), "users": cfg.Users.names()}).Info("starting server")
+	fields := logrus.Fields{"addr": lis.Addr().String(), "users": cfg.Users.names(), "version": version.Version}
+	if cfg.UnixSocket != "" {
+		fields["socket"] = cfg.UnixSocket
+	}
+	log.WithFields(fields).Info("starting server")
+	lists := []net.Listener{lis}
+	if cfg.UnixSocket != "" {
+		ul, err := listenUnix(cfg.UnixSocket)
+		if err != nil {
+			lis.Close()
+			return err
+		}
+		lists = append(lists, ul)
+	}
+	closeAll := func() {
+		for _, l := range lists {
+			l.Close()
+		}
+	}
 
 	p, closePop, err := s.openPop(runCtx, cfg, log)
 	if err != nil {
-		lis.Close()
+		closeAll()
 		if runCtx.Err() != nil {
 			return nil // closed while starting
 		}
@@ -127,19 +149,41 @@ func (s *Server) ServeListener(ctx context.Context, lis net.Listener) (err error
 
 	sess, err := newSessions(cfg.Users, cfg.TokenLifetime, log)
 	if err != nil {
-		lis.Close()
+		closeAll()
 		return fmt.Errorf("pop server: %w", err)
 	}
+	serving := func() bool {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		select {
+		case <-s.ready:
+			return s.state == stateServing
+		default:
+			return false
+		}
+	}
+	m := newMetrics(p, serving)
+	if cfg.MetricsAddr != "" {
+		ms, err := metrics.Listen(cfg.MetricsAddr, m.handler(serving, cfg.Pprof), log)
+		if err != nil {
+			closeAll()
+			return fmt.Errorf("pop server: %w", err)
+		}
+		defer ms.Close()
+		s.mu.Lock()
+		s.metricsAddr = ms.Addr()
+		s.mu.Unlock()
+	}
 	opts := []grpc.ServerOption{
-		grpc.ChainUnaryInterceptor(sess.unary(log)),
-		grpc.ChainStreamInterceptor(sess.stream(log)),
+		grpc.ChainUnaryInterceptor(m.unary(), sess.unary(log)),
+		grpc.ChainStreamInterceptor(m.stream(), sess.stream(log)),
 		grpc.MaxRecvMsgSize(maxMsgSize),
 		grpc.MaxSendMsgSize(maxMsgSize),
 	}
 	if cfg.TLSCertPath != "" {
 		cert, err := tls.LoadX509KeyPair(cfg.TLSCertPath, cfg.TLSKeyPath)
 		if err != nil {
-			lis.Close()
+			closeAll()
 			return fmt.Errorf("pop server: load TLS key pair: %w", err)
 		}
 		opts = append(opts, grpc.Creds(credentials.NewTLS(&tls.Config{
@@ -148,8 +192,10 @@ func (s *Server) ServeListener(ctx context.Context, lis net.Listener) (err error
 	g := grpc.NewServer(opts...)
 	pb.RegisterPopServer(g, &service{pop: p, sessions: sess, log: log})
 
-	served := make(chan error, 1)
-	go func() { served <- g.Serve(lis) }()
+	served := make(chan error, len(lists))
+	for _, l := range lists {
+		go func() { served <- g.Serve(l) }()
+	}
 	log.Info("launching gRPC server")
 	s.mu.Lock()
 	close(s.ready)
@@ -157,14 +203,19 @@ func (s *Server) ServeListener(ctx context.Context, lis net.Listener) (err error
 
 	select {
 	case err = <-served:
-		// The listener failed under us; nothing else will stop the server.
+		// A listener failed under us; nothing else will stop the server.
 		g.Stop()
+		for range lists[1:] {
+			<-served
+		}
 		return fmt.Errorf("pop server: serve: %w", err)
 	case <-runCtx.Done():
 	}
 	log.Info("stopping server")
 	stopBounded(g, cfg.ShutdownTimeout, log)
-	<-served
+	for range lists {
+		<-served
+	}
 	return nil
 }
 
@@ -283,6 +334,40 @@ func (s *Server) readyChanLocked() chan struct{} {
 		s.ready = make(chan struct{})
 	}
 	return s.ready
+}
+
+// MetricsAddr is where /metrics and /healthz listen ("" when off or
+// before Ready).
+func (s *Server) MetricsAddr() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.metricsAddr
+}
+
+// listenUnix listens on the socket file path, mode 0660. A socket file
+// left by a daemon that died is replaced; one that answers is not.
+func listenUnix(path string) (net.Listener, error) {
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode()&os.ModeSocket == 0 {
+			return nil, fmt.Errorf("pop server: UnixSocket %s exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("pop server: cannot listen on %s: another process serves there", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("pop server: remove stale socket: %w", err)
+		}
+	}
+	l, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("pop server: cannot listen on %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o660); err != nil {
+		l.Close()
+		return nil, fmt.Errorf("pop server: socket mode: %w", err)
+	}
+	return l, nil
 }
 
 // Addr is the address the server listens on, nil before Serve.

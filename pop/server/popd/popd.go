@@ -18,6 +18,7 @@ import (
 	"github.com/sirupsen/logrus"
 	"golang.org/x/term"
 
+	"github.com/openbaton-docker/obdocker/internal/version"
 	"github.com/openbaton-docker/obdocker/pop/server"
 )
 
@@ -61,7 +62,11 @@ const usage = `docker-popd serves a Docker host as an Open Baton Pop over gRPC.
 
 Usage:
   docker-popd [-cfg PATH] [-addr HOST:PORT] [-verbose] [-keep-stopped]
+  docker-popd -version
   docker-popd init [-cfg PATH] [-user NAME] [-password PASS] [-addr HOST:PORT] [-force]
+  docker-popd user add [-cfg PATH] [-password PASS] [-replace] NAME
+  docker-popd user remove [-cfg PATH] NAME
+  docker-popd user list [-cfg PATH]
 
 Configuration, in order:
   -cfg PATH             this TOML file (write one with "docker-popd init")
@@ -70,17 +75,28 @@ Configuration, in order:
                         (POPD_STORE=PATH overrides it)
   ./` + DefaultConfigPath + `    the default configuration file, if present
 With none of them docker-popd refuses to start. Flags apply on top of any of them.
+Every setting is checked at start; all bad ones are named at once (exit status 2).
+The user commands edit the file in place: other users, settings and comments stay.
 `
 
 // Run runs the command line args (without the program name). It returns
 // when the server stops: on ctx's end (a signal) it stops cleanly and
 // returns nil.
 func Run(ctx context.Context, args []string, env Env) error {
-	if len(args) > 0 && args[0] == "init" {
-		return runInit(args[1:], env)
+	if len(args) > 0 {
+		switch args[0] {
+		case "init":
+			return runInit(args[1:], env)
+		case "user":
+			return runUser(args[1:], env)
+		}
 	}
-	cfg, err := configure(args, env)
+	cfg, showVersion, err := configure(args, env)
 	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if showVersion {
+		fmt.Fprintln(env.Stdout, "docker-popd", version.String())
 		return nil
 	}
 	if err != nil {
@@ -102,8 +118,42 @@ func Run(ctx context.Context, args []string, env Env) error {
 	return srv.ServeContext(ctx)
 }
 
-// configure builds the server configuration from flags, file and environment.
-func configure(args []string, env Env) (server.Config, error) {
+// UsageError is a command line or configuration refused before anything
+// started: the process exits with status 2 (see ExitCode).
+type UsageError struct{ Err error }
+
+func (e *UsageError) Error() string { return e.Err.Error() }
+func (e *UsageError) Unwrap() error { return e.Err }
+
+func usageErr(err error) error {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return err
+	}
+	return &UsageError{Err: err}
+}
+
+// ExitCode is the process's exit status for Run's error: 0 for none, 2
+// for a refused command line or configuration, 1 for anything else.
+func ExitCode(err error) int {
+	var ue *UsageError
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ue):
+		return 2
+	default:
+		return 1
+	}
+}
+
+// configure builds the server configuration from flags, file and
+// environment; showVersion reports -version.
+func configure(args []string, env Env) (server.Config, bool, error) {
+	cfg, v, err := configureFlags(args, env)
+	return cfg, v, usageErr(err)
+}
+
+func configureFlags(args []string, env Env) (server.Config, bool, error) {
 	fs := flag.NewFlagSet("docker-popd", flag.ContinueOnError)
 	fs.SetOutput(env.Stderr)
 	fs.Usage = func() {
@@ -114,11 +164,15 @@ func configure(args []string, env Env) (server.Config, error) {
 	addr := fs.String("addr", "", "listen address host:port (overrides the configuration)")
 	verbose := fs.Bool("verbose", false, "log debug messages")
 	keep := fs.Bool("keep-stopped", false, "keep Docker containers after they stop (AutoRemove off)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
-		return server.Config{}, err
+		return server.Config{}, false, err
+	}
+	if *showVersion {
+		return server.Config{}, true, nil
 	}
 	if fs.NArg() > 0 {
-		return server.Config{}, fmt.Errorf("unexpected argument %q (see -help)", fs.Arg(0))
+		return server.Config{}, false, fmt.Errorf("unexpected argument %q (see -help)", fs.Arg(0))
 	}
 
 	var cfg server.Config
@@ -127,13 +181,13 @@ func configure(args []string, env Env) (server.Config, error) {
 	case *cfgPath != "":
 		c, err := server.LoadConfig(*cfgPath)
 		if err != nil {
-			return server.Config{}, err
+			return server.Config{}, false, err
 		}
 		cfg = c
 	case auth != "":
 		users, err := server.UsersFromAuth(auth)
 		if err != nil {
-			return server.Config{}, err
+			return server.Config{}, false, err
 		}
 		cfg = server.DefaultConfig()
 		cfg.Users = users
@@ -142,12 +196,12 @@ func configure(args []string, env Env) (server.Config, error) {
 		}
 	default:
 		if _, err := os.Stat(DefaultConfigPath); err != nil {
-			return server.Config{}, fmt.Errorf("no configuration: run `docker-popd init` to write ./%s, "+
+			return server.Config{}, false, fmt.Errorf("no configuration: run `docker-popd init` to write ./%s, "+
 				"pass -cfg PATH, or set POPD_AUTH=user:password[,user2:password2]", DefaultConfigPath)
 		}
 		c, err := server.LoadConfig(DefaultConfigPath)
 		if err != nil {
-			return server.Config{}, err
+			return server.Config{}, false, err
 		}
 		cfg = c
 	}
@@ -160,7 +214,7 @@ func configure(args []string, env Env) (server.Config, error) {
 	if *keep {
 		cfg.AutoRemove = false
 	}
-	return cfg, cfg.Validate()
+	return cfg, false, cfg.Validate()
 }
 
 func runInit(args []string, env Env) error {
@@ -174,7 +228,7 @@ func runInit(args []string, env Env) error {
 	user := fs.String("user", "", "user name")
 	password := fs.String("password", "", "password (visible to other local users in the process list: prefer the prompt)")
 	addr := fs.String("addr", server.DefaultNetaddr, "listen address to write")
-	force := fs.Bool("force", false, "overwrite an existing file")
+	force := fs.Bool("force", false, "overwrite an existing file: its other users, PopName and networks are lost (to add a user, use: docker-popd user add)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -186,7 +240,8 @@ func runInit(args []string, env Env) error {
 	}
 	if !*force {
 		if _, err := os.Lstat(*cfgPath); err == nil {
-			return fmt.Errorf("init: %s exists (use -force to overwrite it)", *cfgPath)
+			return usageErr(fmt.Errorf("init: %s exists; to add a user to it: docker-popd user add -cfg %s NAME "+
+				"(-force would overwrite it, dropping its other users and settings)", *cfgPath, *cfgPath))
 		}
 	}
 	in := bufio.NewReader(env.Stdin)
@@ -200,7 +255,7 @@ func runInit(args []string, env Env) error {
 	pass := *password
 	if pass == "" {
 		var err error
-		if pass, err = readPassword(env, in); err != nil {
+		if pass, err = readPassword(env, in, "init"); err != nil {
 			return err
 		}
 	}
@@ -231,11 +286,11 @@ func prompt(env Env, in *bufio.Reader, label string) (string, error) {
 
 // readPassword asks twice on a terminal (without echo); from a pipe it
 // reads one line.
-func readPassword(env Env, in *bufio.Reader) (string, error) {
+func readPassword(env Env, in *bufio.Reader, cmd string) (string, error) {
 	if env.Terminal == nil {
 		p, err := prompt(env, in, "")
 		if err != nil {
-			return "", fmt.Errorf("init: read password: %w", err)
+			return "", fmt.Errorf("%s: read password: %w", cmd, err)
 		}
 		return p, nil
 	}
@@ -243,16 +298,16 @@ func readPassword(env Env, in *bufio.Reader) (string, error) {
 	p1, err := env.Terminal.ReadPassword()
 	fmt.Fprintln(env.Stderr)
 	if err != nil {
-		return "", fmt.Errorf("init: read password: %w", err)
+		return "", fmt.Errorf("%s: read password: %w", cmd, err)
 	}
 	fmt.Fprint(env.Stderr, "Password (again): ")
 	p2, err := env.Terminal.ReadPassword()
 	fmt.Fprintln(env.Stderr)
 	if err != nil {
-		return "", fmt.Errorf("init: read password: %w", err)
+		return "", fmt.Errorf("%s: read password: %w", cmd, err)
 	}
 	if string(p1) != string(p2) {
-		return "", errors.New("init: the passwords differ")
+		return "", fmt.Errorf("%s: the passwords differ", cmd)
 	}
 	return string(p1), nil
 }

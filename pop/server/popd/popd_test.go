@@ -199,7 +199,7 @@ func TestConfigure(t *testing.T) {
 	} {
 		t.Run(tc.doc, func(t *testing.T) {
 			env, _, _ := testEnv(tc.vars, "")
-			cfg, err := configure(tc.args, env)
+			cfg, _, err := configure(tc.args, env)
 			if tc.errHas != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.errHas) {
 					t.Fatalf("got %v, want an error with %q", err, tc.errHas)
