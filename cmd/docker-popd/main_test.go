@@ -290,3 +290,27 @@ func TestDaemonWarnsWithoutTLS(t *testing.T) {
 		})
 	}
 }
+
+// TestDaemonBadSettingsExitTwo: the binary names every bad setting in one
+// message and exits 2; -version prints the version and exits 0.
+func TestDaemonBadSettingsExitTwo(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "popd.toml")
+	if out, err := exec.Command(binary(t), "init", "-cfg", cfg, "-user", "op", "-password", password).CombinedOutput(); err != nil {
+		t.Fatalf("init: %v\n%s", err, out)
+	}
+	b, _ := os.ReadFile(cfg)
+	b = []byte(strings.NewReplacer(`DefaultSubnet = ""`, `DefaultSubnet = "banana"`, `MetricsAddr = ""`, `MetricsAddr = "x"`).Replace(string(b)))
+	if err := os.WriteFile(cfg, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command(binary(t), "-cfg", cfg).CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 2 || !strings.Contains(string(out), "DefaultSubnet") || !strings.Contains(string(out), "MetricsAddr") {
+		t.Fatalf("bad settings: %v\n%s", err, out)
+	}
+	out, err = exec.Command(binary(t), "-version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "docker-popd ") {
+		t.Fatalf("-version: %v\n%s", err, out)
+	}
+}
