@@ -3,12 +3,14 @@ package orchestrator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
 
 	"github.com/openbaton-docker/obdocker/amqpx"
+	"github.com/openbaton-docker/obdocker/nfvo"
 )
 
 // handleRPC serves vnfm.nfvo.actions.reply: the returning tasks answer
@@ -199,7 +201,7 @@ func (o *Orchestrator) allocate(ctx context.Context, msg obj) obj {
 		// Only the id is used: the VIM is re-read from the DB.
 		return o.vimByID(str(v, "id"))
 	}, ud); err != nil {
-		return errorAnswer(in, "%v", err)
+		return o.launchFailed(in, rec, "allocateresources", err)
 	}
 	history(rec, "ALLOCATE", "The resources of this VNFR are allocated")
 	o.mu.Lock()
@@ -251,33 +253,106 @@ func (o *Orchestrator) launchMissing(ctx context.Context, rec obj, vimOf func(vd
 				cps = []any{}
 			}
 			ans, err := o.call(ctx, vim, "launchInstanceAndWait", host, images[0], "", "", cps, []any{}, ud, obj{}, []any{})
-			if err != nil {
-				return fmt.Errorf("launch %s: %w", host, err)
-			}
-			srv, err := decodeObj(ans)
-			if err != nil {
-				return fmt.Errorf("launch %s: answer: %w", host, err)
-			}
-			ips := []any{}
-			ipsByNet := sub(srv, "ips")
-			for _, net := range sortedKeys(ipsByNet) {
-				l, _ := ipsByNet[net].([]any)
-				for _, ip := range l {
-					ips = append(ips, obj{"netName": net, "ip": ip})
-					addr, _ := rec["vnf_address"].([]any)
-					rec["vnf_address"] = append(addr, ip)
+			var srv obj
+			if err == nil {
+				if srv, err = decodeObj(ans); err != nil {
+					err = fmt.Errorf("answer: %w", err)
 				}
 			}
-			ci := obj{
-				"vim_id": str(vim, "id"), "vc_id": str(srv, "extId"), "hostname": host,
-				"state": str(srv, "status"), "vnfComponent": clone(comp),
-				"connection_point": stripIDsOf(cps), "ips": ips, "floatingIps": []any{},
+			if err != nil {
+				// GenericVIM.allocate: the failed VNFC still becomes an
+				// instance of the VNFR, released with it.
+				vdu["vnfc_instance"] = append(insts, o.recoverInstance(ctx, rec, vim, host, comp, cps, err))
+				return &launchError{host: host, vim: str(vim, "name"), err: err}
 			}
-			insts = append(insts, ci)
+			insts = append(insts, instanceFromServer(rec, vim, host, comp, cps, srv))
 		}
 		vdu["vnfc_instance"] = insts
 	}
 	return nil
+}
+
+// launchError is GenericVIM.allocate's VimException.
+type launchError struct {
+	host, vim string
+	err       error
+}
+
+func (e *launchError) Error() string {
+	return fmt.Sprintf("Not launched VM with hostname %s successfully on VimInstance %s. Caused by: %v", e.host, e.vim, e.err)
+}
+
+func (e *launchError) Unwrap() error { return e.err }
+
+// launchFailed is AbstractTask.handleVimException: the VNFR, with the
+// instances launchMissing added (the failed one too), is saved in ERROR
+// and answered in an ERROR message. Other failures answer the VNFR as it
+// came.
+func (o *Orchestrator) launchFailed(in, rec obj, task string, err error) obj {
+	var le *launchError
+	if !errors.As(err, &le) {
+		return errorAnswer(in, "%v", err)
+	}
+	o.mu.Lock()
+	saved, _, serr := o.saveLocked(rec, "ERROR", task)
+	o.unlockEmit()
+	if serr != nil {
+		return errorAnswer(in, "%v; saving the VNFR: %v", err, serr)
+	}
+	o.log.WithError(err).WithField("vnfr", str(saved, "name")).Warn("launch failed: VNFR in ERROR, its VNFC instances are released with it")
+	return errorAnswer(saved, "%v", err)
+}
+
+// recoverInstance makes the VNFC instance of a failed launch as
+// GenericVIM.allocate does: from the exception's server if it carries
+// one; else from listServer, matching the hostname; else an instance with
+// vc_id "unknown", which RELEASE_RESOURCES later passes to
+// deleteServerByIdAndWait.
+func (o *Orchestrator) recoverInstance(ctx context.Context, rec, vim obj, host string, comp obj, cps []any, err error) obj {
+	var exc *nfvo.Exception
+	if errors.As(err, &exc) && exc.Server != nil {
+		if srv, derr := decodeObj(exc.Server); derr == nil && srv != nil {
+			return instanceFromServer(rec, vim, host, comp, cps, srv)
+		}
+	}
+	if ans, lerr := o.call(ctx, vim, "listServer"); lerr == nil {
+		var servers []obj
+		if json.Unmarshal(ans, &servers) == nil {
+			for _, srv := range servers {
+				if str(srv, "hostName") == host {
+					return instanceFromServer(rec, vim, host, comp, cps, srv)
+				}
+			}
+		}
+	}
+	return obj{
+		"vim_id": str(vim, "id"), "vc_id": "unknown", "hostname": host, "state": "ERROR",
+		"vnfComponent": clone(comp), "connection_point": stripIDsOf(cps), "ips": []any{}, "floatingIps": []any{},
+	}
+}
+
+// instanceFromServer is GenericVIM.getVnfcInstance: a VNFC instance from a
+// Server answer; its IPs are added to the VNFR's vnf_address.
+func instanceFromServer(rec, vim obj, host string, comp obj, cps []any, srv obj) obj {
+	ips := []any{}
+	ipsByNet := sub(srv, "ips")
+	for _, net := range sortedKeys(ipsByNet) {
+		l, _ := ipsByNet[net].([]any)
+		for _, ip := range l {
+			ips = append(ips, obj{"netName": net, "ip": ip})
+			addr, _ := rec["vnf_address"].([]any)
+			rec["vnf_address"] = append(addr, ip)
+		}
+	}
+	vcID := str(srv, "extId")
+	if vcID == "" {
+		vcID = "unknown"
+	}
+	return obj{
+		"vim_id": str(vim, "id"), "vc_id": vcID, "hostname": host,
+		"state": str(srv, "status"), "vnfComponent": clone(comp),
+		"connection_point": stripIDsOf(cps), "ips": ips, "floatingIps": []any{},
+	}
 }
 
 func stripIDsOf(cps []any) []any {
@@ -300,7 +375,7 @@ func (o *Orchestrator) scaling(ctx context.Context, msg obj) obj {
 	rec := clone(in)
 	vim := sub(msg, "vimInstance")
 	if err := o.launchMissing(ctx, rec, func(string) obj { return o.vimByID(str(vim, "id")) }, ud); err != nil {
-		return errorAnswer(in, "%v", err)
+		return o.launchFailed(in, rec, "scaling", err)
 	}
 	o.mu.Lock()
 	saved, _, err := o.saveLocked(rec, "SCALING", "scaling")
