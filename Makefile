@@ -3,6 +3,10 @@ GO      ?= go
 PKGS    := ./...
 BIN     := bin
 export GOFLAGS := -buildvcs=false
+# The version every binary reports (-version, startup line, build_info
+# metric). GOFLAGS above leaves Go's VCS stamp out, so it is set here.
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
+LDFLAGS := -X github.com/openbaton-docker/obdocker/internal/version.Version=$(VERSION)
 
 .PHONY: all deps build test test-images lint vet fmt unit bench proto clean
 
@@ -13,7 +17,7 @@ deps: ## install and start Docker, RabbitMQ (+management), busybox-static
 
 build:
 	@mkdir -p $(BIN)
-	$(GO) build -o $(BIN)/ ./cmd/...
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/ ./cmd/...
 
 test-images: deps
 	@bash scripts/test-images.sh
@@ -76,7 +80,7 @@ faults: deps test-images ## fault-injection suite (figures logged as "figure:"),
 
 .PHONY: image
 image: ## build the deploy images obdocker/docker-vim-driver, docker-vnfm and docker-popd (FROM scratch, nothing pulled)
-	@bash deploy/build-image.sh
+	@VERSION='$(VERSION)' bash deploy/build-image.sh
 
 demo: deps test-images images ## the main job end to end: the plugin deploys containers over RabbitMQ
 	@bash scripts/demo.sh

@@ -5,13 +5,16 @@
 #   obdocker/docker-popd:latest        cmd/docker-popd + obdocker-health
 #   obdocker/docker-vnfm:latest        cmd/docker-vnfm + obdocker-health
 # Usage: deploy/build-image.sh [vim-driver|popd|vnfm]...   (default: all)
-# TAG=<tag> overrides "latest".
+# TAG=<tag> overrides "latest". VERSION=<v> overrides the version the
+# binaries report (-version, logs, metrics), by default git describe.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 GO=${GO:-go}
 TAG=${TAG:-latest}
 export GOFLAGS=${GOFLAGS:--buildvcs=false}
+VERSION=${VERSION:-$(git describe --tags --always --dirty 2>/dev/null || echo devel)}
+ldflags="-s -w -X github.com/openbaton-docker/obdocker/internal/version.Version=$VERSION"
 export CGO_ENABLED=0
 targets=("$@")
 [ ${#targets[@]} -gt 0 ] || targets=(vim-driver popd vnfm)
@@ -22,13 +25,13 @@ trap 'rm -rf "$tmp"' EXIT
 build() { # name binary-package dockerfile
 	local name=$1 pkg=$2 dockerfile=$3 ctx="$tmp/$1"
 	mkdir -p "$ctx/state"
-	"$GO" build -trimpath -ldflags='-s -w' -o "$ctx/$(basename "$pkg")" "$pkg"
-	"$GO" build -trimpath -ldflags='-s -w' -o "$ctx/obdocker-health" ./deploy/healthcheck
+	"$GO" build -trimpath -ldflags="$ldflags" -o "$ctx/$(basename "$pkg")" "$pkg"
+	"$GO" build -trimpath -ldflags="$ldflags" -o "$ctx/obdocker-health" ./deploy/healthcheck
 	cp "$dockerfile" "$ctx/Dockerfile"
 	# The legacy builder warns that it is deprecated on every build: show
 	# its output only when the build fails.
 	local out
-	if ! out=$(DOCKER_BUILDKIT=0 docker build -q -t "obdocker/$name:$TAG" "$ctx" 2>&1); then
+	if ! out=$(DOCKER_BUILDKIT=0 docker build -q --label "org.opencontainers.image.version=$VERSION" -t "obdocker/$name:$TAG" "$ctx" 2>&1); then
 		echo "$out" >&2
 		exit 1
 	fi
