@@ -37,6 +37,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/openbaton-docker/obdocker/internal/version"
 	"github.com/openbaton-docker/obdocker/plugin"
 )
 
@@ -63,6 +64,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var err error
 	switch args[0] {
+	case "-version", "--version":
+		fmt.Fprintln(stdout, "obdocker-health", version.String())
+		return 0
 	case "plugin":
 		if len(args) != 1 {
 			fmt.Fprintln(stderr, "usage: obdocker-health plugin (configured by the OBDOCKER_* environment)")

@@ -6,6 +6,8 @@ import (
 	"net"
 	"strings"
 	"testing"
+
+	"github.com/openbaton-docker/obdocker/internal/version"
 )
 
 func TestVnfmConfig(t *testing.T) {
@@ -62,5 +64,14 @@ func TestRunExitCodes(t *testing.T) {
 	var out, errOut bytes.Buffer
 	if code := run(context.Background(), []string{"tcp", addr}, &out, &errOut); code != 1 || !strings.Contains(errOut.String(), "unhealthy") {
 		t.Errorf("closed port: exit %d, %q", code, errOut.String())
+	}
+}
+
+// TestVersion: obdocker-health -version answers like every binary.
+func TestVersion(t *testing.T) {
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), []string{"-version"}, &out, &errOut)
+	if want := "obdocker-health " + version.String() + "\n"; code != 0 || out.String() != want {
+		t.Errorf("-version: exit %d, %q, want %q (%s)", code, out.String(), want, errOut.String())
 	}
 }
