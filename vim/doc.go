@@ -69,9 +69,16 @@
 // exception (Docker has none); key pair, security groups and keys are
 // ignored. A launch whose start fails answers an exception carrying the
 // partial Server (the container stays, FAILED, for the NFVO to delete). A
-// repeated launch of a hostname answers the existing container (starting
-// it if it is CREATED or FAILED and the launch is not deferred), never a
-// second one. launchInstance creates only.
+// launch refused before anything ran (a required variable missing) deletes
+// the record it made and frees its IPs, and its exception carries no
+// Server, so a corrected retry starts afresh. A repeated launch of a
+// hostname that asks for the same thing (image, networks and fixed IPs,
+// env, flavour, capabilities, sysctls: see launchInputs) answers the
+// existing container (starting it if it is CREATED or FAILED and the
+// launch is not deferred), never a second one; a different one replaces a
+// FAILED or never started container and is refused, naming the
+// differences, while the container runs or has run. A fixed IP that is
+// taken is reported as the Pop words it. launchInstance creates only.
 //
 // Status mapping: RUNNING→ACTIVE, CREATED→BUILD, STOPPING/EXITED→SHUTOFF,
 // FAILED→ERROR; extendedStatus is the Pop state (and its reason).
@@ -89,7 +96,8 @@
 //   - addFlavor, updateFlavor: the Pop's flavour of that name, else an
 //     exception. deleteFlavor: true when unknown, else an exception.
 //   - deleteNetwork of a network the Pop did not create, or keeps (its
-//     default network): false. It first waits (Config.DeleteNetworkWait) for
+//     default network): an exception that says so (the NFVO throws on
+//     false too, without the reason). It first waits (Config.DeleteNetworkWait) for
 //     deleteServerByIdAndWait calls in flight on that network, since the
 //     NFVO sends it right after deletes it does not wait for.
 //
