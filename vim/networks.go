@@ -143,7 +143,7 @@ func (d *Driver) updateNetwork(ctx context.Context, p plugin.Params) (any, error
 // DeleteNetworkWait) for deleteServerByIdAndWait calls in flight on that
 // network, then refuses while containers are attached. Unknown networks
 // answer true (idempotent); networks the Pop did not create, or keeps (its
-// default network), answer false.
+// default network), answer an exception that says so.
 func (d *Driver) deleteNetwork(ctx context.Context, p plugin.Params) (any, error) {
 	t, err := d.target(ctx, p)
 	if err != nil {
@@ -161,9 +161,11 @@ func (d *Driver) deleteNetwork(ctx context.Context, p plugin.Params) (any, error
 		return nil, fmt.Errorf("deleteNetwork: %w", err)
 	}
 	log := t.log.WithFields(logrus.Fields{"network": n.Name, "network_id": n.ID})
+	// Refusals are exceptions that say why, not false: the NFVO throws
+	// "Not deleted Network …" on false as on an exception, but only an
+	// exception carries the reason (GenericVIM.delete(vim, network)).
 	if !n.Owned {
-		log.Warn("deleteNetwork: the Pop did not create this network; leaving it")
-		return false, nil
+		return nil, pop.Errorf(pop.ErrInvalidState, "deleteNetwork %q: the Pop did not create this network (a network of the Docker host); it leaves it alone", n.Name)
 	}
 
 	deadline := time.Now().Add(d.cfg.DeleteNetworkWait)
@@ -200,10 +202,9 @@ func (d *Driver) deleteNetwork(ctx context.Context, p plugin.Params) (any, error
 	switch err := t.pop.DeleteNetwork(ctx, pop.ByID(n.ID)); {
 	case errors.Is(err, pop.ErrInvalidState):
 		// Attachments were checked above, so this is the Pop keeping a
-		// network of its own (its default network, which a VLD of the
-		// same name reuses): not deleted, which is no failure of the NSR.
-		log.WithError(err).Warn("deleteNetwork: the Pop keeps this network")
-		return false, nil
+		// network of its own (its default network, which a VLD of the same
+		// name reuses); the Pop's error says so.
+		return nil, fmt.Errorf("deleteNetwork: %w", err)
 	case err != nil && !errors.Is(err, pop.ErrNotFound):
 		return nil, fmt.Errorf("deleteNetwork %q (%s): %w", n.Name, n.ID, err)
 	}

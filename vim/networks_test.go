@@ -139,10 +139,16 @@ func TestDeleteNetwork(t *testing.T) {
 	if ans := mustCall(t, d, "deleteNetwork", id); string(ans) != "true" {
 		t.Errorf("%s", ans)
 	}
-	// Not ours, or the Pop's default network: false, left alone.
-	for _, n := range []string{"host-net", privateID} {
-		if ans := mustCall(t, d, "deleteNetwork", n); string(ans) != "false" {
-			t.Errorf("%s: %s", n, ans)
+	// Not ours, or the Pop's default network: left alone, and an exception
+	// that says why (false would reach the operator as a bare "Not deleted
+	// Network" from the NFVO, which throws on false as on an exception).
+	for n, why := range map[string]string{
+		"host-net": `deleteNetwork "host-net": the Pop did not create this network`,
+		privateID:  `deleteNetwork: network "private" is the Pop's default network`,
+	} {
+		err := callErr(t, d, "deleteNetwork", n)
+		if err == nil || !strings.Contains(err.Error(), why) || !errors.Is(err, pop.ErrInvalidState) {
+			t.Errorf("%s: %v, want an InvalidState error containing %q", n, err, why)
 		}
 	}
 	if _, err := fp.Networks(t.Context(), pop.ByID(privateID)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"slices"
 
 	"github.com/openbaton-docker/obdocker/nfvimages"
 	"github.com/openbaton-docker/obdocker/pop"
@@ -38,5 +39,15 @@ func checkStart(ctx context.Context, p pop.Pop, c pop.Container) error {
 		env = map[string]string{}
 	}
 	maps.Copy(env, c.Metadata)
-	return nfvimages.RequireEnv(c.Image, imgs[0].Labels, env)
+	return nfvimages.RequireEnv(taggedName(c.Image, imgs[0]), imgs[0].Labels, env)
+}
+
+// taggedName names an image as a VNFD's author writes it: ref when it is
+// one of img's tags, else img's first tag. The NFVO launches by the ID
+// that refresh gave it, which says nothing to the reader.
+func taggedName(ref string, img pop.Image) string {
+	if slices.Contains(img.Tags, ref) || len(img.Tags) == 0 {
+		return ref
+	}
+	return img.Tags[0]
 }

@@ -47,3 +47,33 @@ func TestRequiredEnvCheckedBeforeStart(t *testing.T) {
 		t.Fatalf("state %s", cs[0].State)
 	}
 }
+
+// TestRequiredEnvNamesImageByTag: the NFVO launches by the image's ID
+// (the extId refresh gave it); the missing-variable exception names the
+// image by its tag, as the VNFD's author wrote it, not by sha256, at
+// launch and at startServer.
+func TestRequiredEnvNamesImageByTag(t *testing.T) {
+	d, fp := newTestDriver(t, Config{})
+	fp.mu.Lock()
+	fp.images[0].Labels = map[string]string{nfvimages.LabelRequired: "SERVER_IP", nfvimages.LabelOptional: ""}
+	fp.mu.Unlock()
+	check := func(what string, err error) {
+		t.Helper()
+		if err == nil {
+			t.Fatalf("%s: no error", what)
+		}
+		if !strings.Contains(err.Error(), "image obdocker-test/busybox:latest: missing required environment variable SERVER_IP") ||
+			strings.Contains(err.Error(), "sha256:") {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+	_, err := launch10(t, d, "needy", busyboxID, []VNFDConnectionPoint{cp("private", "", 0)}, "")
+	check("launch", err)
+	ans, err := launch10(t, d, "needy2", busyboxID, []VNFDConnectionPoint{cp("private", "", 0)}, "#obdocker:start=deferred\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var srv map[string]any
+	json.Unmarshal(ans, &srv)
+	check("startServer", callErr(t, d, "startServer", srv["extId"].(string)))
+}
