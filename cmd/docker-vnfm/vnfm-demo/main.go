@@ -14,7 +14,9 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -43,18 +45,24 @@ func main() {
 		verbose   = flag.Bool("v", false, "print the daemons' logs")
 	)
 	flag.Parse()
-	if err := run(*driverBin, *vnfmBin, *nsdPath, *amqpURL, *mgmtURL, *dockerH, *subnet, *pool, *hold, *verbose); err != nil {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Stdout, *driverBin, *vnfmBin, *nsdPath, *amqpURL, *mgmtURL, *dockerH, *subnet, *pool, *hold, *verbose)
+	stop()
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "vnfm-demo:", err)
 		os.Exit(1)
 	}
 }
 
-func run(driverBin, vnfmBin, nsdPath, amqpURL, mgmtURL, dockerHost, subnet, pool string, hold time.Duration, verbose bool) error {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
+func run(ctx context.Context, stdout io.Writer, driverBin, vnfmBin, nsdPath, amqpURL, mgmtURL, dockerHost, subnet, pool string, hold time.Duration, verbose bool) error {
 	start := time.Now()
+	// The orchestrator reports events from its own goroutines: one line
+	// at a time.
+	var outMu sync.Mutex
 	say := func(format string, args ...any) {
-		fmt.Printf("%6.1fs  %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
+		outMu.Lock()
+		defer outMu.Unlock()
+		fmt.Fprintf(stdout, "%6.1fs  %s\n", time.Since(start).Seconds(), fmt.Sprintf(format, args...))
 	}
 	b := make([]byte, 4)
 	rand.Read(b)
@@ -122,7 +130,7 @@ func run(driverBin, vnfmBin, nsdPath, amqpURL, mgmtURL, dockerHost, subnet, pool
 		for _, host := range hostnames(rec) {
 			if derr == nil {
 				if ins, err := raw.ContainerInspect(ctx, host); err == nil {
-					say("  %s runs with %s", host, strings.Join(ins.Config.Env, " "))
+					say("  %s runs with %s", host, quoteEnv(ins.Config.Env))
 				}
 			}
 		}
@@ -143,7 +151,7 @@ func run(driverBin, vnfmBin, nsdPath, amqpURL, mgmtURL, dockerHost, subnet, pool
 			}
 			say("  log of %s (LOG_REQUEST through the VNFM):", host)
 			for _, l := range out {
-				fmt.Printf("            | %s\n", l)
+				fmt.Fprintf(stdout, "            | %s\n", l)
 			}
 		}
 	}
@@ -158,6 +166,17 @@ func run(driverBin, vnfmBin, nsdPath, amqpURL, mgmtURL, dockerHost, subnet, pool
 	}
 	say("NSR %s deleted", nsdName)
 	return nil
+}
+
+// quoteEnv renders KEY=VALUE entries as KEY="VALUE" (Go quoting), so
+// that values with spaces or nothing in them read unambiguously.
+func quoteEnv(env []string) string {
+	out := make([]string, len(env))
+	for i, e := range env {
+		k, v, _ := strings.Cut(e, "=")
+		out[i] = k + "=" + strconv.Quote(v)
+	}
+	return strings.Join(out, " ")
 }
 
 func hostnames(rec map[string]any) []string {

@@ -346,7 +346,8 @@ func (r *Rig) LoadNSD(path string) (map[string]any, error) {
 }
 
 // Close stops the daemons (the VNFM first), the orchestrator and the
-// stand-in, and removes the temporary state.
+// stand-in, deletes the rig's bootstrap user and removes the temporary
+// state.
 func (r *Rig) Close() {
 	stop(r.vnfm, false)
 	r.vnfm = nil
@@ -357,6 +358,13 @@ func (r *Rig) Close() {
 	}
 	if r.NFVO != nil {
 		r.NFVO.Close()
+		// The stand-in keeps the bootstrap user (the NFVO's own, shared),
+		// but this one is the rig's alone: nobody else would delete it.
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		if err := r.NFVO.Management().DeleteUser(ctx, r.bootstrapUser); err != nil {
+			r.cfg.Logger.WithError(err).WithField("user", r.bootstrapUser).Warn("rig: could not delete the bootstrap user")
+		}
+		cancel()
 	}
 	if r.tmpDir != "" {
 		os.RemoveAll(r.tmpDir)
