@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"text/tabwriter"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -22,21 +23,60 @@ import (
 // DockerVimInstance has no tenant/username/password, Gson drops them.
 const DefaultVIM = `{"name":"vim-docker","authUrl":"unix:///var/run/docker.sock","type":"docker","active":true,"location":{"name":"local"}}`
 
-const usage = `usage: vimctl [global flags] COMMAND [flags] [args]
+// command describes one vimctl command for the help texts.
+type command struct {
+	name, args, summary string
+	// help explains the arguments and gives an example.
+	help string
+}
 
-Commands:
-  call METHOD [PARAM-JSON...]   call any method; the VIM instance is prepended as parameter 0
-  servers                       listServer
-  images                        listImages
-  networks                      listNetworks
-  flavors                       listFlavors
-  quota                         getQuota
-  launch HOSTNAME IMAGE         launchInstanceAndWait (10 parameters, as the NFVO sends)
-  delete EXTID                  deleteServerByIdAndWait (fire and forget, as the NFVO does)
-  nfvo                          answer plugin registrations until interrupted
+var commands = []command{
+	{"call", "METHOD [PARAM-JSON...]", "call any plugin method; the VIM instance is prepended as parameter 0",
+		"METHOD is the NFVO's method name; each PARAM-JSON is one JSON value (quote strings: '\"text\"').\n" +
+			"Example:\n  vimctl call getType\n  vimctl call serverLogs '\"3f2a…\"' 20"},
+	{"servers", "", "listServer: the containers, as the NFVO sees them", "Example:\n  vimctl servers\n  vimctl -json servers"},
+	{"images", "", "listImages", "Example:\n  vimctl images"},
+	{"networks", "", "listNetworks", "Example:\n  vimctl networks"},
+	{"flavors", "", "listFlavors", "Example:\n  vimctl flavors"},
+	{"quota", "", "getQuota", "Example:\n  vimctl quota"},
+	{"launch", "HOSTNAME IMAGE", "launchInstanceAndWait with the NFVO's 10 parameters",
+		"HOSTNAME names the container; IMAGE is an image extId or tag (see vimctl images).\n" +
+			"Example:\n  vimctl launch -network private -ip private=172.16.0.10 -flavour m1.tiny -userdata ud.sh web-1 obdocker/echo-server:latest"},
+	{"logs", "EXTID", "serverLogs: a server's output",
+		"EXTID is the server's extId (see vimctl servers).\nExample:\n  vimctl logs -tail 50 3f2a…"},
+	{"delete", "EXTID", "deleteServerByIdAndWait (sent without waiting for an answer, as the NFVO does)",
+		"EXTID is the server's extId (see vimctl servers). With -wait, vimctl polls listServer until it is gone.\n" +
+			"Example:\n  vimctl delete -wait 3f2a…"},
+	{"nfvo", "", "play the NFVO's registration side: answer plugin registrations until interrupted",
+		"Run it first, then start docker-vim-driver against the same broker.\nExample:\n  vimctl nfvo &\n  OBDOCKER_BROKER_HOST=127.0.0.1 docker-vim-driver"},
+}
 
-Global flags (environment in brackets):
-`
+func findCommand(name string) (command, bool) {
+	if name == "flavours" {
+		name = "flavors"
+	}
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
+}
+
+func printUsage(w io.Writer, fs *flag.FlagSet) {
+	fmt.Fprint(w, "usage: vimctl [global flags] COMMAND [flags] [args]\n\nCommands:\n")
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, c := range commands {
+		fmt.Fprintf(tw, "  %s %s\t%s\n", c.name, c.args, c.summary)
+	}
+	fmt.Fprintf(tw, "  help [COMMAND]\tthis text, or a command's arguments, flags and an example\n")
+	tw.Flush()
+	fmt.Fprint(w, "\nGlobal flags (environment in brackets; they may also follow the command):\n")
+	out := fs.Output()
+	fs.SetOutput(w)
+	fs.PrintDefaults()
+	fs.SetOutput(out)
+}
 
 type globals struct {
 	amqpURL       string
@@ -89,10 +129,7 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	g := defaultGlobals()
 	fs := flag.NewFlagSet("vimctl", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
-	}
+	fs.Usage = func() { printUsage(stderr, fs) }
 	g.bind(fs)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -104,8 +141,16 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	verb, rest := fs.Arg(0), fs.Args()[1:]
+	if verb == "help" {
+		if len(rest) == 0 {
+			printUsage(stdout, fs)
+			return 0
+		}
+		verb, rest = rest[0], []string{"-help"}
+	}
 	c := &cmd{g: g, stdout: stdout, stderr: stderr}
-	if err := c.run(ctx, fs.Arg(0), fs.Args()[1:]); err != nil {
+	if err := c.run(ctx, verb, rest); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
 			fmt.Fprintf(stderr, "vimctl: %v\n", err)
@@ -116,9 +161,17 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		}
 		var exc *nfvo.Exception
 		if errors.As(err, &exc) {
-			out := map[string]json.RawMessage{"exception": exc.Raw}
-			b, _ := json.MarshalIndent(out, "", "  ")
-			fmt.Fprintln(stderr, string(b))
+			if c.g.asJSON {
+				out := map[string]json.RawMessage{"exception": exc.Raw}
+				b, _ := json.MarshalIndent(out, "", "  ")
+				fmt.Fprintln(stderr, string(b))
+				return 1
+			}
+			// The detailMessage is what the NFVO shows; the rest is in -json.
+			fmt.Fprintf(stderr, "vimctl %s: %s\n", verb, exc.DetailMessage)
+			if s := partialServer(exc.Server); s != "" {
+				fmt.Fprintf(stderr, "the exception carries server %s (the NFVO keeps it until it is deleted)\n", s)
+			}
 			return 1
 		}
 		fmt.Fprintf(stderr, "vimctl: %v\n", err)
@@ -159,6 +212,7 @@ type cmd struct {
 	stderr io.Writer
 	n      *nfvo.NFVO
 	vim    json.RawMessage
+	found  string // the plugin queue found by the VIM type
 }
 
 func (c *cmd) logger() logrus.FieldLogger {
@@ -182,6 +236,15 @@ func (c *cmd) options() nfvo.Options {
 	}
 }
 
+// partialServer names the server of an exception ("" when it has none).
+func partialServer(raw json.RawMessage) string {
+	var s map[string]any
+	if len(raw) == 0 || json.Unmarshal(raw, &s) != nil || s == nil {
+		return ""
+	}
+	return fmt.Sprintf("%s (extId %s, %s)", render(s["name"]), render(s["extId"]), render(s["status"]))
+}
+
 // flags parses a command's arguments: its own flags (extra), the global
 // ones again (they may follow the command), and positional arguments.
 func (c *cmd) flags(verb string, args []string, extra func(fs *flag.FlagSet)) ([]string, error) {
@@ -190,6 +253,12 @@ func (c *cmd) flags(verb string, args []string, extra func(fs *flag.FlagSet)) ([
 	c.g.bind(fs)
 	if extra != nil {
 		extra(fs)
+	}
+	if cm, ok := findCommand(verb); ok {
+		fs.Usage = func() {
+			fmt.Fprintf(c.stderr, "usage: vimctl %s [flags] %s\n\n%s.\n%s\n\nFlags:\n", cm.name, cm.args, cm.summary, cm.help)
+			fs.PrintDefaults()
+		}
 	}
 	pos, err := parseInterleaved(fs, args)
 	if err != nil {
@@ -202,14 +271,23 @@ func (c *cmd) flags(verb string, args []string, extra func(fs *flag.FlagSet)) ([
 }
 
 func (c *cmd) run(ctx context.Context, verb string, args []string) error {
+	if _, ok := findCommand(verb); !ok {
+		return usageError{fmt.Sprintf("unknown command %q (see vimctl help)", verb)}
+	}
 	var launch launchFlags
 	var nf nfvoFlags
+	var del deleteFlags
+	var lf logsFlags
 	var extra func(fs *flag.FlagSet)
 	switch verb {
 	case "launch":
 		extra = launch.bind
 	case "nfvo":
 		extra = nf.bind
+	case "delete":
+		extra = del.bind
+	case "logs":
+		extra = lf.bind
 	}
 	args, err := c.flags(verb, args, extra)
 	if err != nil {
@@ -250,7 +328,9 @@ func (c *cmd) run(ctx context.Context, verb string, args []string) error {
 	case "launch":
 		return c.launch(ctx, launch, args)
 	case "delete":
-		return c.delete(ctx, args)
+		return c.delete(ctx, del, args)
+	case "logs":
+		return c.logs(ctx, lf, args)
 	default:
 		return usageError{fmt.Sprintf("unknown command %q (try vimctl -h)", verb)}
 	}
@@ -262,13 +342,21 @@ func (c *cmd) target(ctx context.Context) (string, error) {
 	if c.g.queue != "" {
 		return c.g.queue, nil
 	}
+	if c.found != "" {
+		return c.found, nil // delete -wait polls: look the plugin up once
+	}
 	var v struct {
 		Type string `json:"type"`
 	}
 	if err := json.Unmarshal(c.vim, &v); err != nil || v.Type == "" {
 		return "", usageError{"the VIM instance has no \"type\"; pass --queue"}
 	}
-	return c.n.FindPlugin(ctx, v.Type)
+	q, err := c.n.FindPlugin(ctx, v.Type)
+	if err != nil {
+		return "", err
+	}
+	c.found = q
+	return q, nil
 }
 
 // invoke calls method with the VIM instance as parameter 0.

@@ -5,10 +5,14 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"text/tabwriter"
+	"time"
+	"unicode/utf8"
 
 	"github.com/sirupsen/logrus"
 
@@ -107,11 +111,23 @@ func (c *cmd) table(rows []map[string]any, cols []column) error {
 	for _, r := range rows {
 		cells := make([]string, len(cols))
 		for i, col := range cols {
-			cells[i] = col.get(r)
+			cells[i] = bound(col.get(r))
 		}
 		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	return tw.Flush()
+}
+
+// maxCell bounds a table cell: a long FAILED message must not push the
+// other columns off the screen (-json shows it whole).
+const maxCell = 60
+
+func bound(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= maxCell {
+		return s
+	}
+	return string([]rune(s)[:maxCell-1]) + "…"
 }
 
 func (c *cmd) list(ctx context.Context, args []string, method string, cols []column) error {
@@ -174,12 +190,16 @@ func (m *multi) Set(v string) error { *m = append(*m, v); return nil }
 
 type launchFlags struct {
 	networks     multi
+	ips          multi
+	flavour      string
 	userdataPath string
 	floating     multi
 }
 
 func (l *launchFlags) bind(fs *flag.FlagSet) {
 	fs.Var(&l.networks, "network", "connection point NAME or NAME=EXTID (repeatable; EXTID looked up by listNetworks if absent)")
+	fs.Var(&l.ips, "ip", "NET=ADDR: fixed IPv4 on network NET (repeatable; NET joins the connection points if -network lacks it)")
+	fs.StringVar(&l.flavour, "flavour", "", "flavour key (see vimctl flavors); default: none")
 	fs.StringVar(&l.userdataPath, "userdata", "", "file with the userdata script")
 	fs.Var(&l.floating, "floating-ip", "NAME=IP|random floating IP for a network (repeatable)")
 }
@@ -200,9 +220,24 @@ func (c *cmd) launch(ctx context.Context, l launchFlags, args []string) error {
 		}
 		userdata = string(b)
 	}
+	fixed := map[string]string{}
+	nets := append(multi(nil), l.networks...)
+	for _, ip := range l.ips {
+		name, addr, ok := strings.Cut(ip, "=")
+		if !ok || name == "" || addr == "" {
+			return usageError{fmt.Sprintf("-ip %q: want NET=ADDR", ip)}
+		}
+		if _, dup := fixed[name]; dup {
+			return usageError{fmt.Sprintf("-ip: network %q given twice", name)}
+		}
+		fixed[name] = addr
+		if !slices.ContainsFunc(nets, func(n string) bool { return strings.SplitN(n, "=", 2)[0] == name }) {
+			nets = append(nets, name)
+		}
+	}
 	var known map[string]string
-	cps := make([]map[string]any, 0, len(l.networks))
-	for i, n := range l.networks {
+	cps := make([]map[string]any, 0, len(nets))
+	for i, n := range nets {
 		name, ext, ok := strings.Cut(n, "=")
 		if !ok {
 			if known == nil {
@@ -215,11 +250,15 @@ func (c *cmd) launch(ctx context.Context, l launchFlags, args []string) error {
 				return usageError{fmt.Sprintf("network %q not found by listNetworks; pass NAME=EXTID", name)}
 			}
 		}
-		cps = append(cps, map[string]any{
+		cp := map[string]any{
 			"virtual_link_reference":    name,
 			"virtual_link_reference_id": ext,
 			"interfaceId":               i,
-		})
+		}
+		if ip, ok := fixed[name]; ok {
+			cp["fixedIp"] = ip
+		}
+		cps = append(cps, cp)
 	}
 	floating := map[string]string{}
 	for _, f := range l.floating {
@@ -229,7 +268,7 @@ func (c *cmd) launch(ctx context.Context, l launchFlags, args []string) error {
 		}
 		floating[name] = ip
 	}
-	ans, err := c.invoke(ctx, "launchInstanceAndWait", host, image, "", "", cps, []string{}, userdata, floating, []any{})
+	ans, err := c.invoke(ctx, "launchInstanceAndWait", host, image, l.flavour, "", cps, []string{}, userdata, floating, []any{})
 	if err != nil {
 		return err
 	}
@@ -263,15 +302,100 @@ func (c *cmd) networkIDs(ctx context.Context) (map[string]string, error) {
 	return ids, nil
 }
 
-// delete sends deleteServerByIdAndWait and, like the NFVO, does not wait.
-func (c *cmd) delete(ctx context.Context, args []string) error {
+type deleteFlags struct {
+	wait bool
+}
+
+func (f *deleteFlags) bind(fs *flag.FlagSet) {
+	fs.BoolVar(&f.wait, "wait", false, "poll listServer until the server is gone (bounded by -timeout)")
+}
+
+// delete sends deleteServerByIdAndWait and, like the NFVO, does not wait
+// for an answer; with -wait it polls listServer until the server is gone.
+func (c *cmd) delete(ctx context.Context, f deleteFlags, args []string) error {
 	if len(args) != 1 {
 		return usageError{"delete needs the server's EXTID"}
 	}
-	if _, err := c.invoke(ctx, nfvo.VoidMethod, args[0]); err != nil {
+	id := args[0]
+	if _, err := c.invoke(ctx, nfvo.VoidMethod, id); err != nil {
 		return err
 	}
-	fmt.Fprintf(c.stdout, "delete of %s sent (the NFVO does not wait for an answer)\n", args[0])
+	if !f.wait {
+		fmt.Fprintf(c.stdout, "delete of %s sent (the NFVO does not wait for an answer)\n", id)
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.g.timeout)
+	defer cancel()
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		present, err := c.listed(ctx, id)
+		if err != nil && ctx.Err() == nil {
+			return fmt.Errorf("delete %s sent; listServer: %w", id, err)
+		}
+		if err != nil {
+			return fmt.Errorf("delete %s sent, but listServer still lists it after %v", id, c.g.timeout)
+		}
+		if !present {
+			fmt.Fprintf(c.stdout, "deleted %s\n", id)
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("delete %s sent, but listServer still lists it after %v", id, c.g.timeout)
+		case <-tick.C:
+		}
+	}
+}
+
+// listed reports whether listServer lists a server with extId (or id) id.
+func (c *cmd) listed(ctx context.Context, id string) (bool, error) {
+	ans, err := c.invoke(ctx, "listServer")
+	if err != nil {
+		return false, err
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal(ans, &rows); err != nil {
+		return false, fmt.Errorf("listServer answered %s: %w", abbreviate(ans), err)
+	}
+	for _, r := range rows {
+		if r["extId"] == id || r["id"] == id {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+type logsFlags struct {
+	tail int
+}
+
+func (f *logsFlags) bind(fs *flag.FlagSet) {
+	fs.IntVar(&f.tail, "tail", 0, "last N lines only (0: all)")
+}
+
+// logs calls serverLogs and prints the text as it is.
+func (c *cmd) logs(ctx context.Context, f logsFlags, args []string) error {
+	if len(args) != 1 {
+		return usageError{"logs needs the server's EXTID"}
+	}
+	ans, err := c.invoke(ctx, "serverLogs", args[0], f.tail)
+	if err != nil {
+		return err
+	}
+	if c.g.asJSON {
+		return printJSON(c.stdout, ans)
+	}
+	var text string
+	if err := json.Unmarshal(ans, &text); err != nil {
+		return fmt.Errorf("serverLogs answered %s, not a string: %w", abbreviate(ans), err)
+	}
+	if _, err := io.WriteString(c.stdout, text); err != nil {
+		return err
+	}
+	if text != "" && !strings.HasSuffix(text, "\n") {
+		fmt.Fprintln(c.stdout)
+	}
 	return nil
 }
 
