@@ -204,6 +204,11 @@ func BenchmarkExitDetection(b *testing.B) {
 		}
 		core.Close()
 		be.Close()
+		// The core keeps its default network (DeleteNetwork refuses it):
+		// remove what still carries this Pop's label.
+		if err := testenv.RemovePopObjects(raw, name); err != nil {
+			b.Logf("cleanup: %v", err)
+		}
 	})
 	ctx := context.Background()
 	var lat []time.Duration

@@ -132,7 +132,16 @@ func New(tb testing.TB, o Options) *Rig {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	tb.Cleanup(func() { n.Close() })
+	tb.Cleanup(func() {
+		n.Close()
+		// The stand-in keeps bootstrap users (the NFVO's own); this one is
+		// the rig's alone.
+		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+		defer cancel()
+		if err := n.Management().DeleteUser(ctx, mgrUser); err != nil {
+			tb.Logf("delete bootstrap user %s: %v", mgrUser, err)
+		}
+	})
 	r.NFVO = n
 	if o.LogLevel == "" {
 		o.LogLevel = "info"
