@@ -16,5 +16,10 @@ for a in sh sleep env cat echo ls ps kill ip ifconfig hostname nc wget true fals
 done
 cp testdata/images/busybox/run.sh "$ctx/run.sh"
 cp testdata/images/busybox/Dockerfile "$ctx/Dockerfile"
-docker build -q -t obdocker-test/busybox:latest "$ctx" >/dev/null
+# Debian's docker has no buildx, so the legacy builder warns that it is
+# deprecated on every build: show its output only when the build fails.
+if ! out=$(DOCKER_BUILDKIT=0 docker build -q -t obdocker-test/busybox:latest "$ctx" 2>&1); then
+	echo "$out" >&2
+	exit 1
+fi
 echo "test-images: obdocker-test/busybox:latest"
