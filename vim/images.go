@@ -79,7 +79,8 @@ func (d *Driver) addImage(ctx context.Context, p plugin.Params) (any, error) {
 		}
 		img, err = t.pop.PullImage(ctx, ref)
 		if err != nil {
-			return nil, fmt.Errorf("addImage %s: pull %s: %w", t.vim.Name, ref, err)
+			// The Pop names the image and the registry it pulled from.
+			return nil, fmt.Errorf("addImage %s: %w", t.vim.Name, err)
 		}
 		if req.Name == "" {
 			req.Name = ref

@@ -250,7 +250,7 @@ func (d *Driver) rebuildServer(ctx context.Context, p plugin.Params) (any, error
 	if start {
 		sc, err := startChecked(ctx, t.pop, pop.ByID(nc.ID))
 		if err != nil {
-			return nil, d.withPartial(ctx, t, nc.ID, nil, fmt.Errorf("rebuildServer %s: start: %w", c.Name, err))
+			return nil, d.withPartial(ctx, t, nc.ID, nil, fmt.Errorf("rebuildServer %s: %w", c.Name, err))
 		}
 		nc = sc
 	}

@@ -22,7 +22,8 @@ func (b *Backend) StartContainer(ctx context.Context, dockerID string) error {
 	case isNotFound(err):
 		return pop.Wrap(pop.ErrNotFound, err, "container %s not found", dockerID)
 	case isForbidden(err):
-		return pop.Wrap(pop.ErrAlreadyExists, err, "start container %s: a fixed address is already in use", dockerID)
+		return pop.Wrap(pop.ErrAlreadyExists, err, "Docker container %s: a fixed address is already in use", shortID(dockerID))
 	}
-	return wrap(err, "start container %s", dockerID)
+	// The caller says "start" already (the core: start "name": …).
+	return wrap(err, "Docker container %s", shortID(dockerID))
 }

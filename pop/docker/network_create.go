@@ -74,7 +74,8 @@ func (b *Backend) CreateNetwork(ctx context.Context, spec pop.NetworkSpec) (pop.
 		case isInvalid(err):
 			return pop.NetworkStatus{}, pop.Wrap(pop.ErrInvalidArgument, err, "network %q (subnet %s)", spec.Name, spec.Subnet)
 		}
-		return pop.NetworkStatus{}, wrap(err, "create network %q (subnet %s)", spec.Name, spec.Subnet)
+		// The core names the network and the step: create network "x": ….
+		return pop.NetworkStatus{}, wrap(err, "subnet %s", spec.Subnet)
 	}
 	st, err := b.InspectNetwork(ctx, resp.ID)
 	if err != nil {
