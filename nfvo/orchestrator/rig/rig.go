@@ -186,7 +186,7 @@ func Start(ctx context.Context, cfg Config) (r *Rig, err error) {
 		return r, err
 	}
 	r.VIM, err = r.Orch.RegisterVIM(ctx, map[string]any{
-		"name": "vim-" + u, "authUrl": "", "type": "docker." + r.PluginName, "active": true,
+		"name": "vim-" + u, "authUrl": cfg.DockerHost, "type": "docker." + r.PluginName, "active": true,
 		"location": map[string]any{"name": "here"},
 	})
 	if err != nil {
