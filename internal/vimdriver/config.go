@@ -68,8 +68,8 @@ type DriverConfig struct {
 	// AllowedCaps and AllowedSysctls are what userdata directives may ask.
 	AllowedCaps    []string `envconfig:"ALLOWED_CAPS" desc:"capabilities that userdata may add with #obdocker:cap-add= (with or without the CAP_ prefix)"`
 	AllowedSysctls []string `envconfig:"ALLOWED_SYSCTLS" desc:"sysctl keys that userdata may set with #obdocker:sysctl="`
-	// Quota* override getQuota's figures for every VIM instance; 0 (or
-	// negative) leaves the engine's figure (vim.QuotaLimits).
+	// Quota* override getQuota's figures for every VIM instance; 0 leaves
+	// the engine's figure (vim.QuotaLimits); negative is refused at start.
 	QuotaCores       int `envconfig:"QUOTA_CORES" default:"0" desc:"cores that getQuota answers for every VIM instance"`
 	QuotaRAM         int `envconfig:"QUOTA_RAM" default:"0" desc:"RAM in MB that getQuota answers"`
 	QuotaInstances   int `envconfig:"QUOTA_INSTANCES" default:"0" desc:"instances that getQuota answers"`
@@ -205,6 +205,15 @@ func (c Config) check(probs *settings.Problems) {
 	}
 	if len(badSysctls) > 0 {
 		add("ALLOWED_SYSCTLS", ": %s: want sysctl keys such as net.ipv4.ip_forward, or prefixes ending in * (net.ipv4.*)", strings.Join(badSysctls, ", "))
+	}
+	for _, q := range []struct {
+		name string
+		v    int
+	}{{"QUOTA_CORES", d.QuotaCores}, {"QUOTA_RAM", d.QuotaRAM}, {"QUOTA_INSTANCES", d.QuotaInstances},
+		{"QUOTA_FLOATING_IPS", d.QuotaFloatingIPs}, {"QUOTA_KEY_PAIRS", d.QuotaKeyPairs}} {
+		if q.v < 0 {
+			add(q.name, "=%d: want a positive number, or 0 for the engine's figure", q.v)
+		}
 	}
 	if a := c.Metrics.Addr; a != "" {
 		if _, port, err := net.SplitHostPort(a); err != nil || !validPort(port) {

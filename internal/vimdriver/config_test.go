@@ -47,4 +47,10 @@ func TestAllowedSocketsSetting(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
+	t.Run("negative quota", func(t *testing.T) {
+		t.Setenv("OBDOCKER_QUOTA_CORES", "-4")
+		if _, err := LoadConfig(nil); err == nil || !strings.Contains(err.Error(), "OBDOCKER_QUOTA_CORES=-4") {
+			t.Fatalf("%v", err)
+		}
+	})
 }
