@@ -11,6 +11,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/netip"
 	"os"
 	"sort"
 	"strings"
@@ -130,6 +132,7 @@ type globals struct {
 	passwordFile string
 	ca           string
 	serverName   string
+	insecure     bool
 	timeout      time.Duration
 	asJSON       bool
 	version      bool
@@ -141,7 +144,8 @@ func (g *globals) bind(fs *flag.FlagSet) {
 	fs.StringVar(&g.passwordFile, "password-file", g.passwordFile, "read the password from this file's first line; "+
 		"else POPCTL_PASSWORD, else a prompt on a terminal, else a line of stdin")
 	fs.StringVar(&g.ca, "ca", g.ca, "CA certificate (PEM) to verify docker-popd's TLS certificate with; without it, clear text [POPCTL_CA]")
-	fs.StringVar(&g.serverName, "server-name", g.serverName, "name in docker-popd's certificate (default: the host of -addr)")
+	fs.StringVar(&g.serverName, "server-name", g.serverName, "name in docker-popd's certificate (default: the host of -addr); needs -ca")
+	fs.BoolVar(&g.insecure, "insecure", g.insecure, "allow clear text to an address other than loopback or a unix socket: the password travels readable")
 	fs.DurationVar(&g.timeout, "timeout", g.timeout, "per-command timeout")
 	fs.BoolVar(&g.asJSON, "json", g.asJSON, "print JSON instead of tables")
 }
@@ -259,6 +263,8 @@ func run(ctx context.Context, g globals, env Env, cmd command, o *cmdOpts, args 
 		if opts.TLS, err = tlsConfig(g); err != nil {
 			return err
 		}
+	} else if err := plaintextAllowed(g); err != nil {
+		return err
 	}
 	ctx, cancel := context.WithTimeout(ctx, g.timeout)
 	defer cancel()
@@ -298,6 +304,27 @@ func password(g globals, env Env) (string, error) {
 		return "", usageError{"no password: use -password-file, POPCTL_PASSWORD, or a line on stdin"}
 	}
 	return strings.TrimRight(line, "\r\n"), nil
+}
+
+// plaintextAllowed refuses to send the password in clear text anywhere
+// but loopback or a unix socket, unless asked to with -insecure; and a
+// -server-name without -ca, which would be silently ignored.
+func plaintextAllowed(g globals) error {
+	if g.serverName != "" {
+		return usageError{"-server-name needs -ca: without a CA there is no TLS and no certificate to check the name in"}
+	}
+	if strings.HasPrefix(g.addr, "unix://") || g.insecure {
+		return nil
+	}
+	host, _, err := net.SplitHostPort(g.addr)
+	if err != nil {
+		return usageError{fmt.Sprintf("-addr %q: want HOST:PORT or unix:///PATH", g.addr)}
+	}
+	if a, err := netip.ParseAddr(host); err == nil && a.IsLoopback() || strings.EqualFold(strings.TrimSuffix(host, "."), "localhost") {
+		return nil
+	}
+	return usageError{fmt.Sprintf("docker-popd at %s is not on loopback and no -ca is given, so the password would travel in clear text: "+
+		"pass -ca with the CA of docker-popd's certificate, or -insecure to send it anyway", host)}
 }
 
 func tlsConfig(g globals) (*tls.Config, error) {

@@ -315,3 +315,35 @@ func TestPopctlHelp(t *testing.T) {
 		t.Errorf("without a user: exit %d, %s", code, errb.String())
 	}
 }
+
+// TestPopctlRefusesClearTextOffLoopback: without -ca the password would
+// travel readable; popctl sends it only to loopback or a unix socket, or
+// with -insecure, and a -server-name without -ca is refused, not ignored.
+// Nothing listens on the addresses: a refusal comes before any dial.
+func TestPopctlRefusesClearTextOffLoopback(t *testing.T) {
+	run := func(args ...string) (string, int) {
+		var out, errb bytes.Buffer
+		env := cli.Env{Getenv: func(k string) string {
+			return map[string]string{"POPCTL_USER": "op", "POPCTL_PASSWORD": "S3cret-popctl"}[k]
+		}, Stdin: strings.NewReader(""), Stdout: &out, Stderr: &errb}
+		code := cli.Run(t.Context(), append([]string{"-timeout", "2s"}, args...), env)
+		return errb.String(), code
+	}
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-addr", "192.0.2.7:60000", "containers"}, "clear text"},
+		{[]string{"-addr", "popd.example:60000", "containers"}, "clear text"},
+		{[]string{"-addr", "127.0.0.1:1", "-server-name", "popd.example", "containers"}, "-server-name needs -ca"},
+	} {
+		msg, code := run(tc.args...)
+		if code != 2 || !strings.Contains(msg, tc.want) || strings.Contains(msg, "S3cret") {
+			t.Errorf("%v: exit %d, %q; want 2 and %q", tc.args, code, msg, tc.want)
+		}
+	}
+	// Loopback passes the check (and then fails to connect).
+	if msg, code := run("-addr", "127.0.0.1:1", "containers"); code == 2 || strings.Contains(msg, "clear text") {
+		t.Errorf("loopback: exit %d, %q: refused as clear text", code, msg)
+	}
+}
