@@ -230,7 +230,9 @@ func set(f reflect.Value, s string) error {
 		list := []string{}
 		if strings.TrimSpace(s) != "" {
 			for _, e := range strings.Split(s, ",") {
-				list = append(list, strings.TrimSpace(e))
+				if e = strings.TrimSpace(e); e != "" { // "a,b," as envconfig read it
+					list = append(list, e)
+				}
 			}
 		}
 		f.Set(reflect.ValueOf(list))

@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/netip"
-	"net/url"
 	"os"
 	"regexp"
 	"strconv"
@@ -141,7 +140,7 @@ var (
 	// netNameRE is Docker's rule for network names.
 	netNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
 	capRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
-	sysctlRE  = regexp.MustCompile(`^[a-z0-9_][a-z0-9_./-]*\*?$`)
+	sysctlRE  = regexp.MustCompile(`^(\*|[a-z0-9_][a-z0-9_./-]*\*?)$`) // "*": every sysctl
 )
 
 // check adds every problem of the settings to probs, skipping variables
@@ -158,20 +157,14 @@ func (c Config) check(probs *settings.Problems) {
 	if d.StateDir == "" {
 		add("STATE_DIR", " is empty")
 	}
-	switch {
-	case d.DockerHost == "":
+	// The same forms as a VIM instance's authUrl (default ports added), but
+	// an engine, not a docker-popd.
+	if d.DockerHost == "" {
 		add("DOCKER_HOST", " is set but empty (unset it for unix:///var/run/docker.sock)")
-	case strings.HasPrefix(d.DockerHost, "unix://"):
-		if !strings.HasPrefix(strings.TrimPrefix(d.DockerHost, "unix://"), "/") {
-			add("DOCKER_HOST", "=%q: want unix:///absolute/path", d.DockerHost)
-		}
-	case strings.HasPrefix(d.DockerHost, "tcp://"):
-		u, err := url.Parse(d.DockerHost)
-		if err != nil || u.Hostname() == "" || u.Port() == "" || !validPort(u.Port()) {
-			add("DOCKER_HOST", "=%q: want tcp://host:port", d.DockerHost)
-		}
-	default:
-		add("DOCKER_HOST", "=%q: want unix:///path or tcp://host:port", d.DockerHost)
+	} else if norm, _, _, err := vim.NormaliseAuthURL(d.DockerHost, "", false); err != nil {
+		add("DOCKER_HOST", ": %v", err)
+	} else if strings.HasPrefix(norm, vim.SchemePop+"://") {
+		add("DOCKER_HOST", "=%q: a docker-popd is not an engine; want unix:///path or tcp://host[:port]", d.DockerHost)
 	}
 	if _, err := vim.ParseSocketRules(d.AllowedSockets); err != nil {
 		add("ALLOWED_SOCKETS", ": %v", err)

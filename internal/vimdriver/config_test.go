@@ -53,4 +53,26 @@ func TestAllowedSocketsSetting(t *testing.T) {
 			t.Fatalf("%v", err)
 		}
 	})
+	t.Run("lists as documented", func(t *testing.T) {
+		t.Setenv("OBDOCKER_ALLOWED_SYSCTLS", "*")
+		t.Setenv("OBDOCKER_ALLOWED_CAPS", "NET_ADMIN,")
+		cfg, err := LoadConfig(nil)
+		if err != nil || len(cfg.Driver.AllowedSysctls) != 1 || len(cfg.Driver.AllowedCaps) != 1 {
+			t.Fatalf("%q %q %v", cfg.Driver.AllowedSysctls, cfg.Driver.AllowedCaps, err)
+		}
+	})
+	t.Run("docker host forms", func(t *testing.T) {
+		for _, ok := range []string{"tcp://dockerd", "TCP://dockerd:2375", "unix:///run/docker.sock", "/run/docker.sock"} {
+			t.Setenv("OBDOCKER_DOCKER_HOST", ok)
+			if _, err := LoadConfig(nil); err != nil {
+				t.Errorf("%s: %v", ok, err)
+			}
+		}
+		for _, bad := range []string{"pop://popd:60000", "ssh://h", "unix://rel.sock", "tcp://:2375"} {
+			t.Setenv("OBDOCKER_DOCKER_HOST", bad)
+			if _, err := LoadConfig(nil); err == nil || !strings.Contains(err.Error(), "OBDOCKER_DOCKER_HOST") {
+				t.Errorf("%s: %v", bad, err)
+			}
+		}
+	})
 }
