@@ -174,10 +174,13 @@ type Flavour struct {
 
 // Info describes a Pop.
 type Info struct {
-	PopName       string `json:"popName"`
-	DockerVersion string `json:"dockerVersion"`
-	APIVersion    string `json:"apiVersion"`
-	SwarmManager  bool   `json:"swarmManager"`
+	PopName string `json:"popName"`
+	// DefaultNetwork is where a container without endpoints goes ("":
+	// not reported, e.g. by an older docker-popd).
+	DefaultNetwork string `json:"defaultNetwork,omitempty"`
+	DockerVersion  string `json:"dockerVersion"`
+	APIVersion     string `json:"apiVersion"`
+	SwarmManager   bool   `json:"swarmManager"`
 	// NCPU and MemoryMB are the engine host's capacity (0: not reported,
 	// e.g. by an older docker-popd).
 	NCPU       int           `json:"ncpu"`

@@ -18,7 +18,7 @@ func (c *Core) Info(ctx context.Context) (Info, error) {
 	if err != nil {
 		return Info{}, Wrap(ErrUnavailable, err, "docker engine")
 	}
-	inf := Info{PopName: c.cfg.PopName, DockerVersion: eng.Version, APIVersion: eng.APIVersion,
+	inf := Info{PopName: c.cfg.PopName, DefaultNetwork: c.cfg.DefaultNetwork, DockerVersion: eng.Version, APIVersion: eng.APIVersion,
 		SwarmManager: eng.SwarmManager, NCPU: eng.NCPU, MemoryMB: eng.MemTotalB >> 20,
 		Containers: map[State]int{}, Networks: len(c.ipam.list())}
 	for _, e := range c.reg.all() {

@@ -91,7 +91,7 @@ func (f *fakePop) Info(ctx context.Context) (pop.Info, error) {
 		return pop.Info{}, f.infoErr
 	}
 	inf := f.engine
-	inf.PopName = "fake"
+	inf.PopName, inf.DefaultNetwork = "fake", "private"
 	return inf, nil
 }
 

@@ -220,7 +220,7 @@ func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, e
 	// crash between create and start) or FAILED (a start that failed, now
 	// retried). An EXITED one is answered as it is: it ran.
 	if !deferred && (c.State == pop.StateCreated || c.State == pop.StateFailed) {
-		if err := checkStart(ctx, t.pop, c); err != nil {
+		if err := checkStart(ctx, t.pop, c, req.image); err != nil {
 			// Refused before anything ran: a launch that made the record
 			// takes it back, so that a corrected retry starts afresh.
 			if created {

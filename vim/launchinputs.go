@@ -62,7 +62,16 @@ func (w launchInputs) differences(ctx context.Context, pp pop.Pop, c pop.Contain
 			out = append(out, fmt.Sprintf("flavour %s (this launch: %s)", orNone(c.Flavour), orNone(w.flavour)))
 		}
 	}
-	out = append(out, w.endpointDifferences(c)...)
+	defaultNet := ""
+	if len(w.endpoints) == 0 {
+		// Only the Pop knows its default network's name.
+		inf, err := pp.Info(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defaultNet = inf.DefaultNetwork
+	}
+	out = append(out, w.endpointDifferences(c, defaultNet)...)
 	if keys := differentKeys(c.Env, w.env); len(keys) > 0 {
 		out = append(out, fmt.Sprintf("env (%s)", strings.Join(keys, ", ")))
 	}
@@ -76,16 +85,17 @@ func (w launchInputs) differences(ctx context.Context, pp pop.Pop, c pop.Contain
 	return out, nil
 }
 
-// endpointDifferences compares networks in order, and fixed IPs.
-func (w launchInputs) endpointDifferences(c pop.Container) []string {
+// endpointDifferences compares networks in order, and fixed IPs. A
+// request without endpoints asks for defaultNet ("" when the Pop does not
+// say which: then any one network passes).
+func (w launchInputs) endpointDifferences(c pop.Container, defaultNet string) []string {
 	have := make([]string, len(c.Endpoints))
 	for i, ep := range c.Endpoints {
 		have[i] = ep.NetName
 	}
 	if len(w.endpoints) == 0 {
-		// The Pop's default network, whose name only the Pop knows.
-		if len(c.Endpoints) != 1 {
-			return []string{fmt.Sprintf("networks %s (this launch: the default network)", strings.Join(have, ", "))}
+		if len(c.Endpoints) != 1 || defaultNet != "" && c.Endpoints[0].NetName != defaultNet {
+			return []string{fmt.Sprintf("networks %s (this launch: the default network %s)", strings.Join(have, ", "), defaultNet)}
 		}
 		return nil
 	}

@@ -3,6 +3,7 @@ package vim
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -50,7 +51,10 @@ func (d *Driver) getQuota(ctx context.Context, p plugin.Params) (any, error) {
 	}
 	q = overlay(q, QuotaLimits{Cores: DefaultQuota, RAM: DefaultQuota, Instances: DefaultInstances})
 	q = overlay(q, QuotaLimits{FloatingIPs: q.Instances, KeyPairs: q.Instances})
-	return Quota{Cores: q.Cores, RAM: q.RAM, Instances: q.Instances, FloatingIPs: q.FloatingIPs, KeyPairs: q.KeyPairs}, nil
+	// The NFVO decodes each figure into a Java int.
+	clamp := func(n int) int { return min(n, math.MaxInt32) }
+	return Quota{Cores: clamp(q.Cores), RAM: clamp(q.RAM), Instances: clamp(q.Instances),
+		FloatingIPs: clamp(q.FloatingIPs), KeyPairs: clamp(q.KeyPairs)}, nil
 }
 
 // overlay fills the fields of q that are not set (<= 0) from under.
@@ -86,8 +90,8 @@ func quotaMetadata(md map[string]string) (QuotaLimits, error) {
 			continue
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n <= 0 {
-			return QuotaLimits{}, pop.Errorf(pop.ErrInvalidArgument, "vim instance metadata %s=%q: want a positive integer", f.key, s)
+		if err != nil || n <= 0 || n > math.MaxInt32 {
+			return QuotaLimits{}, pop.Errorf(pop.ErrInvalidArgument, "vim instance metadata %s=%q: want a positive integer up to %d (the NFVO's Quota fields are Java ints)", f.key, s, math.MaxInt32)
 		}
 		*f.dst = n
 	}

@@ -83,7 +83,7 @@ func TestGetQuotaFigures(t *testing.T) {
 // TestGetQuotaRefusals: a bad metadata figure is named; an engine that
 // cannot answer fails the call instead of inventing figures.
 func TestGetQuotaRefusals(t *testing.T) {
-	for _, v := range []string{"0", "-5", "many", "1.5"} {
+	for _, v := range []string{"0", "-5", "many", "1.5", "3000000000"} {
 		d, fp := newTestDriver(t, Config{})
 		fp.engine = pop.Info{NCPU: 4, MemoryMB: 2048}
 		_, err := call(t, d, "getQuota", params(t, quotaVim(t, map[string]string{"quota.ram": v})))

@@ -16,7 +16,7 @@ func startChecked(ctx context.Context, p pop.Pop, f pop.Filter) (pop.Container, 
 	if err != nil {
 		return pop.Container{}, err
 	}
-	if err := checkStart(ctx, p, cs[0]); err != nil {
+	if err := checkStart(ctx, p, cs[0], ""); err != nil {
 		return pop.Container{}, err
 	}
 	return p.Start(ctx, pop.ByID(cs[0].ID))
@@ -24,8 +24,9 @@ func startChecked(ctx context.Context, p pop.Pop, f pop.Filter) (pop.Container, 
 
 // checkStart checks the environment the container's image declares
 // required (docs/nfv-images.md): a missing variable fails naming the
-// variables, before any Docker container is created.
-func checkStart(ctx context.Context, p pop.Pop, c pop.Container) error {
+// variables, before any Docker container is created. ref is the image as
+// the caller wrote it ("" if unknown): the message names it so.
+func checkStart(ctx context.Context, p pop.Pop, c pop.Container, ref string) error {
 	imgs, err := p.Images(ctx, pop.ByName(c.Image))
 	switch {
 	case errors.Is(err, pop.ErrNotFound):
@@ -39,7 +40,10 @@ func checkStart(ctx context.Context, p pop.Pop, c pop.Container) error {
 		env = map[string]string{}
 	}
 	maps.Copy(env, c.Metadata)
-	return nfvimages.RequireEnv(taggedName(c.Image, imgs[0]), imgs[0].Labels, env)
+	if ref == "" {
+		ref = c.Image
+	}
+	return nfvimages.RequireEnv(taggedName(ref, imgs[0]), imgs[0].Labels, env)
 }
 
 // taggedName names an image as a VNFD's author writes it: ref when it is

@@ -77,3 +77,28 @@ func TestRequiredEnvNamesImageByTag(t *testing.T) {
 	json.Unmarshal(ans, &srv)
 	check("startServer", callErr(t, d, "startServer", srv["extId"].(string)))
 }
+
+// TestRequiredEnvNamesTheTagWritten: an image with several tags is named
+// by the one the launch used, not by its first.
+func TestRequiredEnvNamesTheTagWritten(t *testing.T) {
+	d, fp := newTestDriver(t, Config{})
+	fp.mu.Lock()
+	i := -1
+	for j, im := range fp.images {
+		if len(im.Tags) > 1 {
+			i = j
+		}
+	}
+	if i < 0 {
+		fp.mu.Unlock()
+		t.Fatal("the fake Pop has no image with several tags")
+	}
+	fp.images[i].Labels = map[string]string{nfvimages.LabelRequired: "SERVER_IP"}
+	tags := fp.images[i].Tags
+	fp.mu.Unlock()
+	last := tags[len(tags)-1]
+	_, err := launch10(t, d, "ng", last, nil, "")
+	if err == nil || !strings.Contains(err.Error(), "image "+last+": missing required environment variable SERVER_IP") {
+		t.Fatalf("%v: want the tag %s named", err, last)
+	}
+}

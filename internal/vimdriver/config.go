@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/netip"
 	"os"
@@ -204,8 +205,8 @@ func (c Config) check(probs *settings.Problems) {
 		v    int
 	}{{"QUOTA_CORES", d.QuotaCores}, {"QUOTA_RAM", d.QuotaRAM}, {"QUOTA_INSTANCES", d.QuotaInstances},
 		{"QUOTA_FLOATING_IPS", d.QuotaFloatingIPs}, {"QUOTA_KEY_PAIRS", d.QuotaKeyPairs}} {
-		if q.v < 0 {
-			add(q.name, "=%d: want a positive number, or 0 for the engine's figure", q.v)
+		if q.v < 0 || q.v > math.MaxInt32 {
+			add(q.name, "=%d: want a positive number up to %d (a Java int in the NFVO), or 0 for the engine's figure", q.v, math.MaxInt32)
 		}
 	}
 	if a := c.Metrics.Addr; a != "" {

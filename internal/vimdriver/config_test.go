@@ -52,6 +52,10 @@ func TestAllowedSocketsSetting(t *testing.T) {
 		if _, err := LoadConfig(nil); err == nil || !strings.Contains(err.Error(), "OBDOCKER_QUOTA_CORES=-4") {
 			t.Fatalf("%v", err)
 		}
+		t.Setenv("OBDOCKER_QUOTA_CORES", "3000000000")
+		if _, err := LoadConfig(nil); err == nil || !strings.Contains(err.Error(), "OBDOCKER_QUOTA_CORES=3000000000") {
+			t.Fatalf("beyond a Java int: %v", err)
+		}
 	})
 	t.Run("lists as documented", func(t *testing.T) {
 		t.Setenv("OBDOCKER_ALLOWED_SYSCTLS", "*")

@@ -1280,10 +1280,12 @@ type Infos struct {
 	Networks   int64            `protobuf:"varint,8,opt,name=networks,proto3" json:"networks,omitempty"`
 	Images     int64            `protobuf:"varint,9,opt,name=images,proto3" json:"images,omitempty"`
 	// The engine host's CPUs and memory in MB (0: not reported).
-	Ncpu          int64 `protobuf:"varint,10,opt,name=ncpu,proto3" json:"ncpu,omitempty"`
-	MemoryMb      int64 `protobuf:"varint,11,opt,name=memory_mb,json=memoryMb,proto3" json:"memory_mb,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Ncpu     int64 `protobuf:"varint,10,opt,name=ncpu,proto3" json:"ncpu,omitempty"`
+	MemoryMb int64 `protobuf:"varint,11,opt,name=memory_mb,json=memoryMb,proto3" json:"memory_mb,omitempty"`
+	// Where a container created without endpoints goes.
+	DefaultNetwork string `protobuf:"bytes,12,opt,name=default_network,json=defaultNetwork,proto3" json:"default_network,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Infos) Reset() {
@@ -1391,6 +1393,13 @@ func (x *Infos) GetMemoryMb() int64 {
 		return x.MemoryMb
 	}
 	return 0
+}
+
+func (x *Infos) GetDefaultNetwork() string {
+	if x != nil {
+		return x.DefaultNetwork
+	}
+	return ""
 }
 
 type LogsRequest struct {
@@ -1698,7 +1707,7 @@ const file_pop_proto_rawDesc = "" +
 	"\tmemory_mb\x18\x04 \x01(\x03R\bmemoryMb\x12\x17\n" +
 	"\adisk_gb\x18\x05 \x01(\x03R\x06diskGb\"3\n" +
 	"\vFlavourList\x12$\n" +
-	"\x04list\x18\x01 \x03(\v2\x10.vim_pop.FlavourR\x04list\"\xc1\x03\n" +
+	"\x04list\x18\x01 \x03(\v2\x10.vim_pop.FlavourR\x04list\"\xea\x03\n" +
 	"\x05Infos\x12\x12\n" +
 	"\x04type\x18\x01 \x01(\tR\x04type\x12\x19\n" +
 	"\bpop_name\x18\x02 \x01(\tR\apopName\x128\n" +
@@ -1714,7 +1723,8 @@ const file_pop_proto_rawDesc = "" +
 	"\x06images\x18\t \x01(\x03R\x06images\x12\x12\n" +
 	"\x04ncpu\x18\n" +
 	" \x01(\x03R\x04ncpu\x12\x1b\n" +
-	"\tmemory_mb\x18\v \x01(\x03R\bmemoryMb\x1a=\n" +
+	"\tmemory_mb\x18\v \x01(\x03R\bmemoryMb\x12'\n" +
+	"\x0fdefault_network\x18\f \x01(\tR\x0edefaultNetwork\x1a=\n" +
 	"\x0fContainersEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\x03R\x05value:\x028\x01\"J\n" +

@@ -146,7 +146,7 @@ func (c Config) problems() []error {
 		errs = append(errs, fmt.Errorf(format, args...))
 	}
 	if len(c.Users) == 0 {
-		bad("Users: no user can log in (add one with `docker-popd init`)")
+		bad("Users: no user can log in (add one with `docker-popd user add -cfg FILE NAME`, or write a new file with `docker-popd init`)")
 	}
 	for key, u := range c.Users {
 		switch {

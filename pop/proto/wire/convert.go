@@ -284,7 +284,7 @@ func FlavoursFromPB(l *pb.FlavourList) []pop.Flavour {
 func InfoToPB(i pop.Info, now time.Time) *pb.Infos {
 	out := &pb.Infos{Type: "docker", PopName: i.PopName, Timestamp: timeToPB(now), DockerVersion: i.DockerVersion,
 		ApiVersion: i.APIVersion, SwarmManager: i.SwarmManager, Networks: int64(i.Networks), Images: int64(i.Images),
-		Ncpu: int64(i.NCPU), MemoryMb: i.MemoryMB}
+		Ncpu: int64(i.NCPU), MemoryMb: i.MemoryMB, DefaultNetwork: i.DefaultNetwork}
 	if len(i.Containers) > 0 {
 		out.Containers = make(map[string]int64, len(i.Containers))
 		for s, n := range i.Containers {
@@ -298,7 +298,7 @@ func InfoToPB(i pop.Info, now time.Time) *pb.Infos {
 func InfoFromPB(i *pb.Infos) pop.Info {
 	out := pop.Info{PopName: i.GetPopName(), DockerVersion: i.GetDockerVersion(), APIVersion: i.GetApiVersion(),
 		SwarmManager: i.GetSwarmManager(), Networks: int(i.GetNetworks()), Images: int(i.GetImages()),
-		NCPU: int(i.GetNcpu()), MemoryMB: i.GetMemoryMb(),
+		NCPU: int(i.GetNcpu()), MemoryMB: i.GetMemoryMb(), DefaultNetwork: i.GetDefaultNetwork(),
 		Containers: make(map[pop.State]int, len(i.GetContainers()))}
 	for name, n := range i.GetContainers() {
 		out.Containers[pop.ParseState(name)] += int(n)
