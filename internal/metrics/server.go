@@ -9,6 +9,7 @@ import (
 	httppprof "net/http/pprof"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/sirupsen/logrus"
 )
@@ -19,6 +20,12 @@ import (
 // Go's profiles under /debug/pprof/ (for finding a missed benchmark
 // target; off by default, they reveal internals).
 func (m *Metrics) Handler(serving func() bool, pprof bool) http.Handler {
+	return NewHandler(m.reg, serving, pprof)
+}
+
+// NewHandler is Handler over any registry: docker-popd serves its own
+// series the same way.
+func NewHandler(reg *prometheus.Registry, serving func() bool, pprof bool) http.Handler {
 	mux := http.NewServeMux()
 	if pprof {
 		mux.HandleFunc("/debug/pprof/", httppprof.Index)
@@ -27,7 +34,7 @@ func (m *Metrics) Handler(serving func() bool, pprof bool) http.Handler {
 		mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
 		mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
 	}
-	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		if serving() {

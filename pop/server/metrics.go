@@ -2,18 +2,16 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"net/http"
-	httppprof "net/http/pprof"
 	"path"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/status"
 
+	"github.com/openbaton-docker/obdocker/internal/metrics"
 	"github.com/openbaton-docker/obdocker/internal/version"
 	"github.com/openbaton-docker/obdocker/pop"
 )
@@ -95,27 +93,10 @@ func (m *serverMetrics) stream() grpc.StreamServerInterceptor {
 }
 
 // handler serves /metrics and /healthz (200 "serving", else 503), and with
-// pprof Go's profiles (off by default: they reveal internals).
+// pprof Go's profiles (off by default: they reveal internals), as the
+// plugin does.
 func (m *serverMetrics) handler(serving func() bool, pprof bool) http.Handler {
-	mux := http.NewServeMux()
-	if pprof {
-		mux.HandleFunc("/debug/pprof/", httppprof.Index)
-		mux.HandleFunc("/debug/pprof/cmdline", httppprof.Cmdline)
-		mux.HandleFunc("/debug/pprof/profile", httppprof.Profile)
-		mux.HandleFunc("/debug/pprof/symbol", httppprof.Symbol)
-		mux.HandleFunc("/debug/pprof/trace", httppprof.Trace)
-	}
-	mux.Handle("/metrics", promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if serving() {
-			fmt.Fprintln(w, "serving")
-			return
-		}
-		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintln(w, "not serving")
-	})
-	return mux
+	return metrics.NewHandler(m.reg, serving, pprof)
 }
 
 // containerCollector counts the Pop's containers by state at scrape time
