@@ -10,11 +10,40 @@ import (
 	"time"
 
 	"github.com/docker/docker/api/types/network"
+	"github.com/docker/docker/client"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
 	"github.com/openbaton-docker/obdocker/pop"
 	"github.com/openbaton-docker/obdocker/pop/docker"
 )
+
+// realDockerPop gives a Pop factory over the real dockerd for one test: a
+// Pop of its own name whose default network and pool are the given
+// subnets, and whose Docker objects are removed when the test ends.
+func realDockerPop(t *testing.T, subnet, pool string) (*client.Client, string, PopFactory) {
+	t.Helper()
+	raw := testenv.Docker(t)
+	popName := testenv.Name(t)
+	t.Cleanup(func() {
+		// Whatever a failed run left: only this Pop's objects.
+		if err := testenv.RemovePopObjects(raw, popName); err != nil {
+			t.Logf("cleanup: %v", err)
+		}
+	})
+	return raw, popName, func(ctx context.Context, key EndpointKey) (pop.Pop, error) {
+		b, err := docker.New(ctx, docker.Options{Host: key.URL, PopName: popName})
+		if err != nil {
+			return nil, err
+		}
+		core, err := pop.Open(ctx, pop.Config{PopName: popName, DefaultNetwork: "priv-" + popName,
+			DefaultSubnet: subnet, NetworkPool: pool}, b)
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+		return closingPop{core, b}, nil
+	}
+}
 
 // TestRealDocker runs the NFVO's deployment sequence through the driver
 // over the real Pop core and dockerd: refresh, createNetwork,
@@ -24,31 +53,7 @@ func TestRealDocker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real dockerd")
 	}
-	raw := testenv.Docker(t)
-	popName := testenv.Name(t)
-	t.Cleanup(func() {
-		// Whatever a failed run left: only this Pop's objects.
-		if err := testenv.RemovePopObjects(raw, popName); err != nil {
-			t.Logf("cleanup: %v", err)
-		}
-	})
-	open := func(ctx context.Context, key EndpointKey) (pop.Pop, error) {
-		b, err := docker.New(ctx, docker.Options{Host: key.URL, PopName: popName})
-		if err != nil {
-			return nil, err
-		}
-		core, err := pop.Open(ctx, pop.Config{
-			PopName:        popName,
-			DefaultNetwork: "priv-" + popName,
-			DefaultSubnet:  "10.204.240.0/24",
-			NetworkPool:    "10.204.241.0/24",
-		}, b)
-		if err != nil {
-			b.Close()
-			return nil, err
-		}
-		return closingPop{core, b}, nil
-	}
+	raw, popName, open := realDockerPop(t, "10.204.240.0/24", "10.204.241.0/24")
 	d := New(Config{Open: open, AllowedCaps: []string{"NET_ADMIN"}}, testLogger(t))
 	t.Cleanup(func() { d.Close() })
 	vimJSON := json.RawMessage(fmt.Sprintf(`{"type":"docker","name":"real","authUrl":%q,"id":"r1","hbVersion":0}`, testenv.DockerHost()))

@@ -1,15 +1,12 @@
 package vim
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
-	"github.com/openbaton-docker/obdocker/pop"
-	"github.com/openbaton-docker/obdocker/pop/docker"
 )
 
 // repeatedPrefix reports the first place where a segment of msg (split at
@@ -61,26 +58,7 @@ func TestNoRepeatedPrefixes(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real dockerd")
 	}
-	raw := testenv.Docker(t)
-	popName := testenv.Name(t)
-	t.Cleanup(func() {
-		if err := testenv.RemovePopObjects(raw, popName); err != nil {
-			t.Logf("cleanup: %v", err)
-		}
-	})
-	open := func(ctx context.Context, key EndpointKey) (pop.Pop, error) {
-		b, err := docker.New(ctx, docker.Options{Host: key.URL, PopName: popName})
-		if err != nil {
-			return nil, err
-		}
-		core, err := pop.Open(ctx, pop.Config{PopName: popName, DefaultNetwork: "priv-" + popName,
-			DefaultSubnet: "10.204.253.0/24", NetworkPool: "10.204.254.0/24"}, b)
-		if err != nil {
-			b.Close()
-			return nil, err
-		}
-		return closingPop{core, b}, nil
-	}
+	_, popName, open := realDockerPop(t, "10.204.253.0/24", "10.204.254.0/24")
 	// A sysctl the kernel does not have: allowed here, refused by runc at
 	// start, after the Docker container was created.
 	d := New(Config{Open: open, AllowedSysctls: []string{"net.obdocker.nothing"}}, testLogger(t))

@@ -1,14 +1,11 @@
 package vim
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"testing"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
-	"github.com/openbaton-docker/obdocker/pop"
-	"github.com/openbaton-docker/obdocker/pop/docker"
 )
 
 // TestGetQuotaRealDocker: over a real engine, getQuota answers the
@@ -17,26 +14,7 @@ func TestGetQuotaRealDocker(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real dockerd")
 	}
-	raw := testenv.Docker(t)
-	popName := testenv.Name(t)
-	t.Cleanup(func() {
-		if err := testenv.RemovePopObjects(raw, popName); err != nil {
-			t.Logf("cleanup: %v", err)
-		}
-	})
-	open := func(ctx context.Context, key EndpointKey) (pop.Pop, error) {
-		b, err := docker.New(ctx, docker.Options{Host: key.URL, PopName: popName})
-		if err != nil {
-			return nil, err
-		}
-		core, err := pop.Open(ctx, pop.Config{PopName: popName, DefaultNetwork: "priv-" + popName,
-			DefaultSubnet: "10.204.244.0/24", NetworkPool: "10.204.245.0/24"}, b)
-		if err != nil {
-			b.Close()
-			return nil, err
-		}
-		return closingPop{core, b}, nil
-	}
+	raw, _, open := realDockerPop(t, "10.204.244.0/24", "10.204.245.0/24")
 	d := New(Config{Open: open, Quota: QuotaLimits{Instances: 40}}, testLogger(t))
 	t.Cleanup(func() { d.Close() })
 	info, err := raw.Info(t.Context())
