@@ -127,6 +127,7 @@ type NFVO struct {
 
 	mu            sync.Mutex
 	creds         map[string]Credentials // by plugin id (= username)
+	endpoints     []VNFMEndpoint         // registered VNFMs, in order
 	registers     map[string]int
 	unregisters   map[string]int
 	createdUsers  map[string]bool
@@ -400,6 +401,7 @@ func (n *NFVO) WaitUnregistered(ctx context.Context, pluginID string) error {
 func (n *NFVO) Forget(ctx context.Context, pluginID string) error {
 	n.mu.Lock()
 	delete(n.creds, pluginID)
+	n.forgetEndpointLocked(pluginID)
 	n.notifyLocked()
 	n.mu.Unlock()
 	return n.mgmt.DeleteUser(ctx, pluginID)

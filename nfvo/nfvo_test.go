@@ -185,3 +185,65 @@ func TestRegistrationProtocol(t *testing.T) {
 		t.Fatalf("plugin user still there: %v %v", ok, err)
 	}
 }
+
+// TestVNFMRegistrationKeyedByEndpoint: a VNFM's registration saves its
+// endpoint, found again by type, and its user's permissions are keyed by
+// the endpoint (NFVO 5.1+), not the user name; a second registration
+// keeps the first endpoint; unregister forgets it.
+func TestVNFMRegistrationKeyedByEndpoint(t *testing.T) {
+	testenv.RabbitMQ(t)
+	name := testenv.Name(t)
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	n, err := Start(t.Context(), Options{
+		AMQPURL: testenv.AMQPURL(), ManagementURL: testenv.ManagementURL(),
+		ManagerUser: "mgr-" + name, ManagerQueue: DefaultManagerQueue + "-" + name, Logger: l,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = n.Close() })
+	ctx, cancel := context.WithTimeout(t.Context(), 20*time.Second)
+	defer cancel()
+	cl, err := amqpx.NewClient(ctx, amqpx.ClientConfig{Dial: amqpx.DialConfig{
+		URL: "amqp://mgr-" + name + ":openbaton@127.0.0.1:5672/", Name: name,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	typ := "dockertype-" + name
+	register := func(ep string) managerCredentials {
+		t.Helper()
+		body := `{"type":"` + typ + `","action":"register","vnfmManagerEndpoint":{"type":"` + typ + `","endpoint":"` + ep + `","endpointType":"RABBIT","enabled":true,"active":true}}`
+		d, err := cl.Call(ctx, "", n.ManagerQueue(), amqp.Publishing{ContentType: "text/plain", Body: []byte(body)})
+		var mc managerCredentials
+		if err != nil || json.Unmarshal(d.Body, &mc) != nil || mc.RabbitUsername != typ {
+			t.Fatalf("register: %v", err)
+		}
+		return mc
+	}
+	mc := register("q-" + name)
+	if ep, ok := n.VNFMByType(typ); !ok || ep.Endpoint != "q-"+name {
+		t.Fatalf("endpoint by type %+v %v", ep, ok)
+	}
+	if p, err := n.Management().UserPermissions(ctx, typ); err != nil || p != PluginPermissions("q-"+name) {
+		t.Fatalf("permissions %+v, %v: want them keyed by the endpoint", p, err)
+	}
+	if register("other-"+name).RabbitPassword != mc.RabbitPassword {
+		t.Fatal("second registration got new credentials")
+	}
+	if ep, _ := n.VNFMByType(typ); ep.Endpoint != "q-"+name {
+		t.Fatalf("second registration changed the endpoint to %q", ep.Endpoint)
+	}
+	good := `{"type":"` + typ + `","action":"unregister","username":"` + typ + `","password":"` + mc.RabbitPassword + `","vnfmManagerEndpoint":{"type":"` + typ + `","endpoint":"q-` + name + `"}}`
+	if err := cl.Publish(ctx, Exchange, n.ManagerQueue(), amqp.Publishing{ContentType: "text/plain", Body: []byte(good)}); err != nil {
+		t.Fatal(err)
+	}
+	if err := n.WaitUnregistered(ctx, typ); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := n.VNFMByType(typ); ok {
+		t.Fatal("endpoint still registered after unregister")
+	}
+}

@@ -16,12 +16,26 @@ import (
 )
 
 // managerMessage is what components send to the manager queue: register
-// {type, action} or unregister {type?, action, username, password}.
+// {type, action, vnfmManagerEndpoint?} or unregister {type?, action,
+// username, password, vnfmManagerEndpoint?}. VNFMs send the endpoint, an
+// object (a string fails to decode and gets no reply, as in the NFVO).
 type managerMessage struct {
-	Type     string `json:"type"`
-	Action   string `json:"action"`
-	Username string `json:"username"`
-	Password string `json:"password"`
+	Type     string        `json:"type"`
+	Action   string        `json:"action"`
+	Username string        `json:"username"`
+	Password string        `json:"password"`
+	Endpoint *VNFMEndpoint `json:"vnfmManagerEndpoint"`
+}
+
+// VNFMEndpoint is a registered VnfmManagerEndpoint (protocol spec §1.2):
+// the NFVO finds a VNFD's VNFM by Type and sends commands to the queue
+// Endpoint.
+type VNFMEndpoint struct {
+	Type         string `json:"type"`
+	Endpoint     string `json:"endpoint"`
+	EndpointType string `json:"endpointType"`
+	Enabled      bool   `json:"enabled"`
+	Active       bool   `json:"active"`
 }
 
 // managerCredentials is the NFVO's Gson rendering of ManagerCredentials
@@ -57,7 +71,7 @@ func (n *NFVO) handleManager(ctx context.Context, req *amqpx.Request) *amqpx.Rep
 	}
 	switch strings.ToLower(msg.Action) {
 	case "register":
-		creds, err := n.register(ctx, msg.Type, log)
+		creds, err := n.register(ctx, msg, log)
 		if err != nil {
 			log.WithError(err).Error("registration failed")
 			return nil
@@ -77,15 +91,27 @@ func (n *NFVO) handleManager(ctx context.Context, req *amqpx.Request) *amqpx.Rep
 	}
 }
 
-func (n *NFVO) register(ctx context.Context, id string, log logrus.FieldLogger) (managerCredentials, error) {
+func (n *NFVO) register(ctx context.Context, msg managerMessage, log logrus.FieldLogger) (managerCredentials, error) {
+	id := msg.Type
 	if id == "" {
 		return managerCredentials{}, fmt.Errorf("register: no type")
+	}
+	// Since 5.1 a VNFM's permissions are keyed by its endpoint (queue),
+	// not its user name (spec §1.3).
+	permKey := id
+	if ep := msg.Endpoint; ep != nil {
+		if ep.Type == "" || ep.Endpoint == "" {
+			return managerCredentials{}, fmt.Errorf("register %s: vnfmManagerEndpoint without type or endpoint", id)
+		}
+		permKey = ep.Endpoint
 	}
 	log = log.WithField("plugin_id", id)
 	n.mu.Lock()
 	c, ok := n.creds[id]
 	n.mu.Unlock()
 	if ok {
+		// As the NFVO: the old credentials, and the endpoint is not saved
+		// again (commands keep going to the old queue).
 		log.Info("manager already registered; returning its credentials")
 		n.mu.Lock()
 		n.registers[id]++
@@ -101,11 +127,14 @@ func (n *NFVO) register(ctx context.Context, id string, log logrus.FieldLogger) 
 		return managerCredentials{}, fmt.Errorf("register %s: %w", id, err)
 	}
 	n.noteUser(id)
-	if err := n.mgmt.SetPermissions(ctx, id, PluginPermissions(id)); err != nil {
+	if err := n.mgmt.SetPermissions(ctx, id, PluginPermissions(permKey)); err != nil {
 		return managerCredentials{}, fmt.Errorf("register %s: %w", id, err)
 	}
 	n.mu.Lock()
 	n.creds[id] = Credentials{RabbitUsername: id, RabbitPassword: pw}
+	if msg.Endpoint != nil {
+		n.endpoints = append(n.endpoints, *msg.Endpoint)
+	}
 	n.registers[id]++
 	n.notifyLocked()
 	n.mu.Unlock()
@@ -131,6 +160,9 @@ func (n *NFVO) unregister(ctx context.Context, msg managerMessage, log logrus.Fi
 	}
 	n.mu.Lock()
 	delete(n.creds, msg.Username)
+	if msg.Endpoint != nil {
+		n.forgetEndpointLocked(msg.Endpoint.Type)
+	}
 	delete(n.createdUsers, msg.Username)
 	n.unregisters[msg.Username]++
 	n.notifyLocked()
@@ -150,4 +182,28 @@ func randomPassword(n int) (string, error) {
 		b[i] = alnum[k.Int64()]
 	}
 	return string(b), nil
+}
+
+// forgetEndpointLocked deletes the first endpoint of a type, as the NFVO's
+// unregister does.
+func (n *NFVO) forgetEndpointLocked(typ string) {
+	for i, e := range n.endpoints {
+		if e.Type == typ {
+			n.endpoints = append(n.endpoints[:i:i], n.endpoints[i+1:]...)
+			return
+		}
+	}
+}
+
+// VNFMByType finds a registered VNFM endpoint by type, the VNFD's
+// "endpoint" field (VnfmRegister.getVnfm: the first whose type matches).
+func (n *NFVO) VNFMByType(typ string) (VNFMEndpoint, bool) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, e := range n.endpoints {
+		if e.Type == typ {
+			return e, true
+		}
+	}
+	return VNFMEndpoint{}, false
 }

@@ -27,12 +27,13 @@ type Config struct {
 	BrokerUser     string `envconfig:"BROKER_USER" default:"openbaton-manager-user" desc:"the NFVO's bootstrap registration user"`
 	BrokerPassword string `envconfig:"BROKER_PASSWORD" default:"openbaton" secret:"true" desc:"its password"`
 
-	// Type is the VNFD "endpoint" that selects this VNFM, and the RabbitMQ
-	// user name; Endpoint is the command queue (default: Type). Not plain
-	// "docker": the NFVO's unanchored permission regexes would then match
-	// the VIM driver's queues (spec §1.2).
-	Type        string `envconfig:"TYPE" default:"docker-vnfm" desc:"the VNFD endpoint that selects this VNFM, and its RabbitMQ user"`
-	Endpoint    string `envconfig:"ENDPOINT" desc:"the command queue; empty means OBDOCKER_VNFM_TYPE"`
+	// Type is what VNFDs name in their "endpoint" to select this VNFM (the
+	// NFVO looks VNFMs up by type), and the RabbitMQ user name. Endpoint
+	// is the command queue, which the NFVO keys the user's permissions by
+	// (spec §1.2, §1.3). The default, type docker on queue docker-vnfm,
+	// takes the NSDs written for the official Docker VNFM unchanged.
+	Type        string `envconfig:"TYPE" default:"docker" desc:"the VNFD endpoint that selects this VNFM, and its RabbitMQ user"`
+	Endpoint    string `envconfig:"ENDPOINT" desc:"the command queue, which the NFVO keys the VNFM's broker permissions by; empty means docker-vnfm when OBDOCKER_VNFM_TYPE is docker, else OBDOCKER_VNFM_TYPE"`
 	Description string `envconfig:"DESCRIPTION" default:"Docker VNFM (obdocker)" desc:"shown by the NFVO"`
 
 	// ManagerQueue, ActionsQueue and ActionsReplyQueue are the NFVO's
@@ -91,7 +92,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 	var c Config
 	probs := settings.Load(EnvPrefix, &c, lookup)
 	if c.Endpoint == "" {
-		c.Endpoint = c.Type
+		c.Endpoint = defaultEndpoint(c.Type)
 	}
 	// Checked before defaults(): a variable set to 0 or "" is a mistake to
 	// report, not a value to replace silently.
@@ -106,7 +107,7 @@ func loadConfig(lookup func(string) (string, bool)) (Config, error) {
 // defaults fills what a Config built in code leaves zero.
 func (c *Config) defaults() {
 	if c.Endpoint == "" {
-		c.Endpoint = c.Type
+		c.Endpoint = defaultEndpoint(c.Type)
 	}
 	if c.Workers <= 0 {
 		c.Workers = 25
@@ -143,6 +144,19 @@ func (c *Config) defaults() {
 	}
 }
 
+// DefaultEndpoint is the command queue of a VNFM of type docker.
+const DefaultEndpoint = "docker-vnfm"
+
+// defaultEndpoint is the queue of a VNFM of type typ: its type (spec
+// §1.2: one name for both), except for type docker, whose queue would
+// give it the VIM driver's queues (see check).
+func defaultEndpoint(typ string) string {
+	if typ == "docker" {
+		return DefaultEndpoint
+	}
+	return typ
+}
+
 // Validate reports every problem at once.
 func (c Config) Validate() error {
 	probs := &settings.Problems{}
@@ -177,11 +191,14 @@ func (c Config) check(probs *settings.Problems) {
 	if c.Type == "" {
 		add("TYPE", " is empty")
 	}
-	if c.Type == "docker" || c.Endpoint == "docker" {
-		add("TYPE", "/_ENDPOINT must not be plain \"docker\": the NFVO's unanchored permission regex would match the VIM driver's queues")
+	// The NFVO grants the VNFM's user the unanchored regex (E) on its
+	// endpoint E; (docker) also matches the driver's queues. The type is
+	// only a lookup key and user name, so type docker is fine.
+	if c.Endpoint == "docker" {
+		add("ENDPOINT", "=docker is refused: the NFVO grants the VNFM's broker user the unanchored permission regex (docker), which also matches the VIM driver's queues vim-drivers.docker.*; use the default docker-vnfm (VNFDs with \"endpoint\": \"docker\" select the VNFM by OBDOCKER_VNFM_TYPE, not by its queue)")
 	}
 	if strings.ContainsAny(c.Type+c.Endpoint, " \t\n#*") {
-		add("TYPE", " and _ENDPOINT must not contain spaces or routing wildcards (# *)")
+		add("TYPE", " and "+p+"ENDPOINT must not contain spaces or routing wildcards (# *)")
 	}
 	if c.NFVOUser == "" {
 		add("NFVO_USER", " is empty")

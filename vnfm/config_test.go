@@ -26,13 +26,29 @@ func TestLoadConfigFromEnv(t *testing.T) {
 	}
 }
 
-func TestConfigRefusesPlainDocker(t *testing.T) {
-	t.Setenv("OBDOCKER_VNFM_TYPE", "docker")
-	_, err := LoadConfig()
-	if err == nil || !strings.Contains(err.Error(), "plain") {
-		t.Fatalf("got %v", err)
+// TestConfigTypeDockerEndpointDockerVNFM: by default the VNFM registers as
+// the official Docker VNFM's type (NSDs with "endpoint": "docker" deploy
+// unchanged) on its own queue docker-vnfm; the queue docker is refused,
+// naming why (the unanchored permission regex would match the VIM
+// driver's vim-drivers.docker.* queues).
+func TestConfigTypeDockerEndpointDockerVNFM(t *testing.T) {
+	c, err := LoadConfig()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Setenv("OBDOCKER_VNFM_TYPE", "")
+	if c.Type != "docker" || c.Endpoint != "docker-vnfm" {
+		t.Fatalf("defaults: type %q endpoint %q, want docker / docker-vnfm", c.Type, c.Endpoint)
+	}
+	t.Setenv("OBDOCKER_VNFM_TYPE", "docker")
+	if c, err = LoadConfig(); err != nil || c.Endpoint != "docker-vnfm" {
+		t.Fatalf("TYPE=docker: endpoint %q, %v", c.Endpoint, err)
+	}
+	t.Setenv("OBDOCKER_VNFM_ENDPOINT", "docker")
+	_, err = LoadConfig()
+	if err == nil || !strings.Contains(err.Error(), "OBDOCKER_VNFM_ENDPOINT") || !strings.Contains(err.Error(), "vim-drivers.docker.") {
+		t.Fatalf("ENDPOINT=docker: got %v", err)
+	}
+	t.Setenv("OBDOCKER_VNFM_ENDPOINT", "")
 	t.Setenv("OBDOCKER_VNFM_BROKER_PORT", "0")
 	if _, err := LoadConfig(); err == nil {
 		t.Fatal("port 0 accepted")

@@ -1,6 +1,7 @@
 // Package vnfm is the Docker VNFM: it registers with the Open Baton NFVO
-// as a VNFM (protocol spec openbaton-vnfm-protocol.md §1; type = endpoint
-// = "docker-vnfm" by default, never plain "docker"), serves the NFVO's
+// as a VNFM (protocol spec openbaton-vnfm-protocol.md §1; type "docker",
+// what VNFDs name, on the endpoint queue "docker-vnfm" by default; never
+// the queue "docker"), serves the NFVO's
 // lifecycle commands on its endpoint queue, and drives the containers
 // through the Docker VIM driver plugin, which it calls exactly as the NFVO
 // does (package nfvo's Call; it knows no Docker).

@@ -100,6 +100,12 @@ func (e *events) String() string {
 
 func startRig(t *testing.T, extraEnv ...string) (*rig.Rig, *client.Client, *events) {
 	t.Helper()
+	return startRigWith(t, func(*rig.Config) {}, extraEnv...)
+}
+
+// startRigWith starts a rig whose config edit changes first.
+func startRigWith(t *testing.T, edit func(*rig.Config), extraEnv ...string) (*rig.Rig, *client.Client, *events) {
+	t.Helper()
 	raw := testenv.Docker(t)
 	amqpURL := testenv.RabbitMQ(t)
 	checkImages(t, raw)
@@ -116,7 +122,7 @@ func startRig(t *testing.T, extraEnv ...string) (*rig.Rig, *client.Client, *even
 		t.Cleanup(func() { f.Close() })
 		childOut = f
 	}
-	r, err := rig.Start(t.Context(), rig.Config{
+	cfg := rig.Config{
 		ChildOutput: childOut,
 		DriverBin:   dbin, VNFMBin: vbin, Unique: u,
 		AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(), DockerHost: testenv.DockerHost(),
@@ -125,7 +131,9 @@ func startRig(t *testing.T, extraEnv ...string) (*rig.Rig, *client.Client, *even
 		StateDir:      t.TempDir(),
 		VNFMEnv:       extraEnv,
 		OnEvent:       ev.add,
-	})
+	}
+	edit(&cfg)
+	r, err := rig.Start(t.Context(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -555,14 +563,14 @@ func TestDisruptiveVNFMConnectionLoss(t *testing.T) {
 	queueBack := func(what string) {
 		waitFor(t, 30*time.Second, what, func() (bool, string) {
 			_, ok := r.NFVO.Credentials(r.VNFMType)
-			q, _ := r.NFVO.Management().Queue(ctx, r.VNFMType)
+			q, _ := r.NFVO.Management().Queue(ctx, r.VNFMEndpoint)
 			return ok && q.Consumers > 0, fmt.Sprintf("credentials %v, queue %+v", ok, q)
 		})
 	}
 	// 1. The connections drop (broker restart, network): redial with the
 	// same credentials, redeclare and consume again.
 	closed, err := nfvo.ForceCloseConnections(ctx, func(name string) bool {
-		return strings.HasPrefix(name, "obdocker-vnfm-") && strings.HasSuffix(name, r.VNFMType)
+		return strings.HasPrefix(name, "obdocker-vnfm-") && strings.HasSuffix(name, r.VNFMEndpoint)
 	}, "test: connection loss")
 	if err != nil {
 		t.Fatal(err)

@@ -17,7 +17,9 @@ import (
 // container: the plugin's status ERROR), it is started again (same IPs)
 // and a HEAL message brings the VNFR back to ACTIVE. A VNFC waiting out its
 // restart back-off keeps its entry, marked restarting, so that a STOP or
-// RELEASE (unwatch) in the meantime cancels the restart.
+// RELEASE (unwatch) in the meantime cancels the restart. A VNFC that the
+// driver no longer lists at all was deleted through it (the NFVO's
+// scale-in) and is dropped silently.
 type monitor struct {
 	v *VNFM
 
@@ -155,10 +157,15 @@ func (m *monitor) check(ctx, hctx context.Context) {
 			if !ok {
 				s, ok = byID[Str(w.ref.Instance, "hostname")]
 			}
-			switch {
-			case !ok:
-				s = serverStatus{Status: "ERROR", ExtendedStatus: "container gone"}
-			case s.Status == "ACTIVE" || s.Status == "BUILD":
+			if !ok {
+				// No record at all: the server was deleted through the
+				// driver, which on a scale-in the NFVO does itself, with no
+				// message to this VNFM. A container that died or vanished
+				// keeps its Pop record (EXITED, FAILED) and is listed.
+				m.removed(w)
+				continue
+			}
+			if s.Status == "ACTIVE" || s.Status == "BUILD" {
 				continue
 			}
 			// Claim it: a STOP or RELEASE may have raced this poll. One to
@@ -182,6 +189,21 @@ func (m *monitor) check(ctx, hctx context.Context) {
 				m.died(hctx, w, s)
 			}(w, s)
 		}
+	}
+}
+
+// removed stops watching a VNFC whose server the NFVO deleted: neither a
+// failure to report nor one to restart.
+func (m *monitor) removed(w *watched) {
+	m.mu.Lock()
+	cur := m.items[w.ref.ExtID()] == w && !w.restarting
+	if cur {
+		delete(m.items, w.ref.ExtID())
+	}
+	m.mu.Unlock()
+	if cur {
+		m.v.log.WithFields(logrus.Fields{"vnfr": w.vnfr, "vnfc": Str(w.ref.Instance, "hostname")}).
+			Info("VNFC deleted through the VIM driver (scale-in or release); no longer watched")
 	}
 }
 

@@ -93,7 +93,7 @@ func TestBadSettingsNamedAtOnce(t *testing.T) {
 		"OBDOCKER_VNFM_UNREGISTER=sometimes",
 		"OBDOCKER_VNFM_MANAGEMENT_URL=rabbit:15672-hunter2",
 		"OBDOCKER_VNFM_LOG_LEVEL=loud",
-		"OBDOCKER_VNFM_TYPE=docker",
+		"OBDOCKER_VNFM_ENDPOINT=docker",
 		"OBDOCKER_VNFM_NFVO_PASSWORD=hunter2-secret",
 	)
 	code, _, stderr := run(t, bin, env)
@@ -110,7 +110,7 @@ func TestBadSettingsNamedAtOnce(t *testing.T) {
 		`OBDOCKER_VNFM_UNREGISTER="sometimes": not a boolean`,
 		`OBDOCKER_VNFM_MANAGEMENT_URL is not an http(s) URL`,
 		`OBDOCKER_VNFM_LOG_LEVEL "loud"`,
-		`OBDOCKER_VNFM_TYPE/_ENDPOINT must not be plain "docker"`,
+		`OBDOCKER_VNFM_ENDPOINT=docker is refused: the NFVO grants the VNFM's broker user the unanchored permission regex (docker), which also matches the VIM driver's queues vim-drivers.docker.*`,
 	} {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("the message lacks %q\nstderr: %s", want, stderr)

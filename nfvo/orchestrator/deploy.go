@@ -3,6 +3,7 @@ package orchestrator
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -34,10 +35,13 @@ func (o *Orchestrator) Deploy(ctx context.Context, nsd map[string]any, vimName s
 		if str(vnfd, "endpoint") == "" {
 			vnfd["endpoint"] = str(vnfd, "type")
 		}
-		// checkEndpoint: the VNFM's queue must exist (spec §1.5).
-		ok, err := o.opts.NFVO.Management().QueueExists(ctx, str(vnfd, "endpoint"))
-		if err != nil {
-			return "", fmt.Errorf("deploy: %w", err)
+		// checkEndpoint: a VNFM whose type is the VNFD's endpoint must be
+		// registered and active, i.e. its queue must exist (spec §1.5).
+		ok := false
+		if q, err := o.queueOf(str(vnfd, "endpoint")); err == nil {
+			if ok, err = o.opts.NFVO.Management().QueueExists(ctx, q); err != nil {
+				return "", fmt.Errorf("deploy: %w", err)
+			}
 		}
 		if !ok {
 			return "", fmt.Errorf("deploy: VNFManager with endpoint: %s is not registered or not enabled or not active", str(vnfd, "endpoint"))
@@ -311,6 +315,11 @@ func (o *Orchestrator) ScaleOut(ctx context.Context, nsrID, name string) error {
 		o.mu.Unlock()
 		return fmt.Errorf("scale out: VNFR %s has no VNFC to copy", name)
 	}
+	// The NFVO's REST layer refuses before any SCALE_OUT (WrongStatusException).
+	if limit, ok := intOf(vdus[0]["scale_in_out"]); ok && len(list(vdus[0], "vnfc_instance")) >= limit {
+		o.mu.Unlock()
+		return fmt.Errorf("scale out %s: %w", name, ErrMaxVNFCInstances)
+	}
 	comp := stripIDsAll(list(vdus[0], "vnfc")[0])
 	vnfcs, _ := vdus[0]["vnfc"].([]any)
 	vdus[0]["vnfc"] = append(vnfcs, comp)
@@ -333,6 +342,94 @@ func (o *Orchestrator) ScaleOut(ctx context.Context, nsrID, name string) error {
 	o.unlockEmit()
 	o.sendCommand(str(saved, "endpoint"), msg)
 	return nil
+}
+
+// ErrMaxVNFCInstances is the NFVO's refusal of a scale-out beyond the
+// VDU's scale_in_out.
+var ErrMaxVNFCInstances = errors.New("The VirtualDeploymentUnit chosen has reached the maximum number of VNFCInstance")
+
+// ErrMinVNFCInstances refuses a scale-in of a VDU's last VNFC instance.
+var ErrMinVNFCInstances = errors.New("The VirtualDeploymentUnit chosen has reached the minimum number of VNFCInstance")
+
+func intOf(v any) (int, bool) {
+	switch n := v.(type) {
+	case json.Number:
+		i, err := n.Int64()
+		return int(i), err == nil
+	case float64:
+		return int(n), true
+	case int:
+		return n, true
+	}
+	return 0, false
+}
+
+// ScaleIn removes the last VNFC instance of a VNFR's first VDU as the
+// NFVO's scale-in does (spec §3, SCALE_IN): SCALE_IN (answered null) to
+// every VNFR that depends on this one, with the removed instance; then
+// the NFVO itself deletes the server through the VIM driver
+// (deleteServerByIdAndWait) and saves the VNFR without it. The VNFM of
+// the scaled VNFR gets no message.
+func (o *Orchestrator) ScaleIn(ctx context.Context, nsrID, name string) error {
+	o.mu.Lock()
+	n := o.nsrs[nsrID]
+	if n == nil {
+		o.mu.Unlock()
+		return fmt.Errorf("scale in: NSR %s not found", nsrID)
+	}
+	e := o.vnfrs[n.vnfrIDs[name]]
+	if e == nil {
+		o.mu.Unlock()
+		return fmt.Errorf("scale in: VNFR %s not found", name)
+	}
+	rec := clone(e.record)
+	rec["hbVersion"] = e.record["hbVersion"]
+	vdus := list(rec, "vdu")
+	if len(vdus) == 0 {
+		o.mu.Unlock()
+		return fmt.Errorf("scale in: VNFR %s has no VDU", name)
+	}
+	insts := list(vdus[0], "vnfc_instance")
+	if len(insts) < 2 {
+		o.mu.Unlock()
+		return fmt.Errorf("scale in %s: %w", name, ErrMinVNFCInstances)
+	}
+	gone := insts[len(insts)-1]
+	kept := make([]any, 0, len(insts)-1)
+	for _, i := range insts[:len(insts)-1] {
+		kept = append(kept, i)
+	}
+	vdus[0]["vnfc_instance"] = kept
+	var targets []obj
+	for _, d := range n.deps {
+		if _, ok := d.sources[name]; ok {
+			if t := o.vnfrs[n.vnfrIDs[d.target]]; t != nil {
+				targets = append(targets, clone(t.record))
+			}
+		}
+	}
+	if _, _, err := o.saveLocked(clone(e.record), "SCALING", "scaling"); err != nil {
+		o.unlockEmit()
+		return err
+	}
+	o.unlockEmit()
+	for _, t := range targets {
+		if _, err := o.command(ctx, str(t, "endpoint"), obj{"action": "SCALE_IN", "virtualNetworkFunctionRecord": t, "vnfcInstance": clone(gone)}); err != nil {
+			return fmt.Errorf("scale in %s: %w", name, err)
+		}
+	}
+	vim := o.vimByID(str(gone, "vim_id"))
+	if vim == nil {
+		return fmt.Errorf("scale in %s: no VIM for VNFC %s", name, str(gone, "hostname"))
+	}
+	if _, err := o.call(ctx, vim, "deleteServerByIdAndWait", str(gone, "vc_id")); err != nil {
+		return fmt.Errorf("scale in %s: deleteServerByIdAndWait %s: %w", name, str(gone, "hostname"), err)
+	}
+	o.mu.Lock()
+	rec["hbVersion"] = e.record["hbVersion"]
+	_, _, err := o.saveLocked(rec, "ACTIVE", "scaled in")
+	o.unlockEmit()
+	return err
 }
 
 func (o *Orchestrator) vimByIDLocked(_ string, n *NSR) obj {

@@ -252,15 +252,26 @@ func (o *Orchestrator) vim(name string) obj {
 	return clone(o.vims[name])
 }
 
+// queueOf finds the command queue of the VNFM that a VNFD's or VNFR's
+// "endpoint" names: the NFVO matches it against the registered VNFMs'
+// type and sends to that VNFM's endpoint (spec §1.2).
+func (o *Orchestrator) queueOf(vnfmType string) (string, error) {
+	ep, ok := o.opts.NFVO.VNFMByType(vnfmType)
+	if !ok {
+		return "", fmt.Errorf("no VNFManager of type %s is registered", vnfmType)
+	}
+	return ep.Endpoint, nil
+}
+
 // sendCommand sends an NFVO→VNFM command as RabbitVnfmSender does (spec
-// §2.1): to openbaton-exchange with the endpoint as key, text/plain,
-// persistent, waiting without a timeout of its own; the reply then runs
-// as a VNFM→NFVO action.
-func (o *Orchestrator) sendCommand(endpoint string, msg obj) {
+// §2.1): to openbaton-exchange with the endpoint of the VNFM of this type
+// as key, text/plain, persistent, waiting without a timeout of its own;
+// the reply then runs as a VNFM→NFVO action.
+func (o *Orchestrator) sendCommand(vnfmType string, msg obj) {
 	o.wg.Add(1)
 	go func() {
 		defer o.wg.Done()
-		reply, err := o.command(o.ctx, endpoint, msg)
+		reply, err := o.command(o.ctx, vnfmType, msg)
 		if err != nil {
 			if o.ctx.Err() == nil {
 				o.log.WithError(err).WithField("action", str(msg, "action")).Error("command failed")
@@ -271,7 +282,11 @@ func (o *Orchestrator) sendCommand(endpoint string, msg obj) {
 	}()
 }
 
-func (o *Orchestrator) command(ctx context.Context, endpoint string, msg obj) (obj, error) {
+func (o *Orchestrator) command(ctx context.Context, vnfmType string, msg obj) (obj, error) {
+	endpoint, err := o.queueOf(vnfmType)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", str(msg, "action"), err)
+	}
 	body, err := json.Marshal(msg)
 	if err != nil {
 		return nil, err

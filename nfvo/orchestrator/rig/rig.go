@@ -47,6 +47,10 @@ type Config struct {
 	// ChildOutput receives both daemons' logs (default: kept in memory,
 	// see Logs).
 	ChildOutput io.Writer
+	// VNFMType and VNFMEndpoint are the VNFM's type (what VNFDs name)
+	// and queue; default docker-vnfm-<Unique> for both. A rig with type
+	// docker holds the broker-wide user "docker": one at a time.
+	VNFMType, VNFMEndpoint string
 	// VNFMEnv adds OBDOCKER_VNFM_* settings.
 	VNFMEnv []string
 	// OnEvent receives the orchestrator's status changes.
@@ -63,7 +67,9 @@ type Rig struct {
 	PluginName  string
 	PluginQueue string
 	VNFMType    string
-	PopName     string
+	// VNFMEndpoint is the VNFM's command queue.
+	VNFMEndpoint string
+	PopName      string
 
 	bootstrapUser string
 
@@ -124,11 +130,18 @@ func Start(ctx context.Context, cfg Config) (r *Rig, err error) {
 	r = &Rig{
 		cfg:        cfg,
 		PluginName: "vnfm" + u,
-		VNFMType:   "docker-vnfm-" + u,
+		VNFMType:   cfg.VNFMType,
 		PopName:    "vnfm-" + u,
 		logs:       &buffer{w: cfg.ChildOutput},
 	}
 	r.PluginQueue = "vim-drivers.docker." + r.PluginName
+	if r.VNFMType == "" {
+		r.VNFMType = "docker-vnfm-" + u
+	}
+	r.VNFMEndpoint = cfg.VNFMEndpoint
+	if r.VNFMEndpoint == "" {
+		r.VNFMEndpoint = "docker-vnfm-" + u
+	}
 	defer func() {
 		if err != nil {
 			r.Close()
@@ -216,6 +229,7 @@ func (r *Rig) VNFMEnvironment() []string {
 	env := append(append([]string{}, r.baseEnv...),
 		"OBDOCKER_VNFM_BROKER_HOST="+host, "OBDOCKER_VNFM_BROKER_PORT="+port, "OBDOCKER_VNFM_BROKER_USER="+r.bootstrapUser,
 		"OBDOCKER_VNFM_TYPE="+r.VNFMType,
+		"OBDOCKER_VNFM_ENDPOINT="+r.VNFMEndpoint,
 		"OBDOCKER_VNFM_MANAGER_QUEUE="+r.NFVO.ManagerQueue(),
 		"OBDOCKER_VNFM_ACTIONS_QUEUE="+orchestrator.DefaultActionsQueue+"-"+r.cfg.Unique,
 		"OBDOCKER_VNFM_ACTIONS_REPLY_QUEUE="+orchestrator.DefaultActionsReplyQueue+"-"+r.cfg.Unique,
@@ -232,7 +246,7 @@ func (r *Rig) StartVNFM(ctx context.Context) error {
 	if r.vnfm != nil {
 		return errors.New("rig: VNFM already running")
 	}
-	p, err := r.spawn(ctx, r.cfg.VNFMBin, r.VNFMEnvironment(), r.VNFMType)
+	p, err := r.spawn(ctx, r.cfg.VNFMBin, r.VNFMEnvironment(), r.VNFMEndpoint)
 	if err != nil {
 		return err
 	}
