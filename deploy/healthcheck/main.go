@@ -7,7 +7,8 @@
 //	                            endpoint answers /_ping
 //	obdocker-health vnfm        the Docker VNFM is registered and consuming:
 //	                            its endpoint queue (OBDOCKER_VNFM_ENDPOINT,
-//	                            else OBDOCKER_VNFM_TYPE, else docker-vnfm)
+//	                            else OBDOCKER_VNFM_TYPE, docker-vnfm for
+//	                            type docker, the default)
 //	                            has a consumer, the NFVO's own liveness test
 //	                            of a VNFM
 //	obdocker-health tcp ADDR    something accepts TCP connections on ADDR
@@ -159,7 +160,14 @@ func vnfmConfig(getenv func(string) string) (plugin.Config, string, error) {
 		return plugin.Config{}, "", fmt.Errorf("OBDOCKER_VNFM_BROKER_PORT %q is not a TCP port", get("BROKER_PORT", ""))
 	}
 	cfg.BrokerPort = port
-	queue := get("ENDPOINT", get("TYPE", "docker-vnfm"))
+	// The VNFM's rule (vnfm.defaultEndpoint): its type, except that type
+	// docker listens on docker-vnfm.
+	typ := get("TYPE", "docker")
+	queue := typ
+	if typ == "docker" {
+		queue = "docker-vnfm"
+	}
+	queue = get("ENDPOINT", queue)
 	return cfg, queue, nil
 }
 

@@ -22,6 +22,10 @@ func TestVnfmConfig(t *testing.T) {
 		cfg.BrokerUser != "openbaton-manager-user" || cfg.BrokerPassword != "openbaton" || cfg.BrokerVhost != "/" {
 		t.Errorf("defaults: %+v queue %s", cfg, queue)
 	}
+	env["OBDOCKER_VNFM_TYPE"] = "docker"
+	if _, queue, _ = vnfmConfig(getenv); queue != "docker-vnfm" {
+		t.Errorf("queue %s: type docker listens on docker-vnfm", queue)
+	}
 	env["OBDOCKER_VNFM_TYPE"] = "vnfm-a"
 	if _, queue, _ = vnfmConfig(getenv); queue != "vnfm-a" {
 		t.Errorf("queue %s: want the type when no endpoint is set", queue)
