@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"regexp"
 	"strings"
 	"time"
 
@@ -144,6 +145,12 @@ func (c *Config) defaults() {
 	}
 }
 
+// endpointRE is what an endpoint may hold: it becomes a permission regex.
+var endpointRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// driverQueuePrefix starts every VIM driver's queue.
+const driverQueuePrefix = "vim-drivers.docker."
+
 // DefaultEndpoint is the command queue of a VNFM of type docker.
 const DefaultEndpoint = "docker-vnfm"
 
@@ -194,8 +201,18 @@ func (c Config) check(probs *settings.Problems) {
 	// The NFVO grants the VNFM's user the unanchored regex (E) on its
 	// endpoint E; (docker) also matches the driver's queues. The type is
 	// only a lookup key and user name, so type docker is fine.
-	if c.Endpoint == "docker" {
+	ep := c.Endpoint
+	if ep == "" {
+		ep = defaultEndpoint(c.Type)
+	}
+	switch {
+	case ep == "docker":
 		add("ENDPOINT", "=docker is refused: the NFVO grants the VNFM's broker user the unanchored permission regex (docker), which also matches the VIM driver's queues vim-drivers.docker.*; use the default docker-vnfm (VNFDs with \"endpoint\": \"docker\" select the VNFM by OBDOCKER_VNFM_TYPE, not by its queue)")
+	case !endpointRE.MatchString(ep):
+		// '.' and the like are regex wildcards in the NFVO's permission.
+		add("ENDPOINT", "=%q (from OBDOCKER_VNFM_ENDPOINT, else the type): want letters, digits, '-' and '_' only: the NFVO uses it as a permission regex", ep)
+	case strings.Contains(driverQueuePrefix, ep):
+		add("ENDPOINT", "=%q (from OBDOCKER_VNFM_ENDPOINT, else the type) is refused: the NFVO's unanchored permission regex (%s) would match the VIM driver's queues %s*", ep, ep, driverQueuePrefix)
 	}
 	if strings.ContainsAny(c.Type+c.Endpoint, " \t\n#*") {
 		add("TYPE", " and "+p+"ENDPOINT must not contain spaces or routing wildcards (# *)")

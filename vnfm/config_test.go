@@ -64,3 +64,27 @@ func TestConfigBadManagementURLHidesIt(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestConfigEndpointNeverMatchesDriverQueues: an endpoint is a permission
+// regex in the NFVO; one that is a piece of the driver queues' prefix or
+// holds regex wildcards would open the VIM driver's queues to the VNFM.
+func TestConfigEndpointNeverMatchesDriverQueues(t *testing.T) {
+	for _, ep := range []string{"drivers", "vim", "ocker", "docker.", ".", "a.b", "vnfm+"} {
+		t.Setenv("OBDOCKER_VNFM_ENDPOINT", ep)
+		if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), "ENDPOINT") {
+			t.Errorf("endpoint %q: %v", ep, err)
+		}
+	}
+	t.Setenv("OBDOCKER_VNFM_ENDPOINT", "")
+	t.Setenv("OBDOCKER_VNFM_TYPE", "vim")
+	if _, err := LoadConfig(); err == nil || !strings.Contains(err.Error(), "ENDPOINT") {
+		t.Errorf("type vim (the endpoint defaults to it): %v", err)
+	}
+	for _, ok := range []string{"docker-vnfm", "my_vnfm-2"} {
+		t.Setenv("OBDOCKER_VNFM_TYPE", "docker")
+		t.Setenv("OBDOCKER_VNFM_ENDPOINT", ok)
+		if _, err := LoadConfig(); err != nil {
+			t.Errorf("endpoint %q: %v", ok, err)
+		}
+	}
+}

@@ -18,8 +18,9 @@ import (
 // and a HEAL message brings the VNFR back to ACTIVE. A VNFC waiting out its
 // restart back-off keeps its entry, marked restarting, so that a STOP or
 // RELEASE (unwatch) in the meantime cancels the restart. A VNFC that the
-// driver no longer lists at all was deleted through it (the NFVO's
-// scale-in) and is dropped silently.
+// driver no longer lists at all, in an answer that lists other watched
+// VNFCs of that VIM, was deleted through it (the NFVO's scale-in) and is
+// dropped silently; an answer that lists none of them is not trusted.
 type monitor struct {
 	v *VNFM
 
@@ -152,18 +153,24 @@ func (m *monitor) check(ctx, hctx context.Context) {
 			byID[s.ExtID] = s
 			byID[s.HostName] = s
 		}
+		trusted := listsAnyOf(byID, g.items)
+		if !trusted {
+			m.v.log.WithFields(logrus.Fields{"vim": Str(g.vim, "name"), "watched": len(g.items)}).
+				Warn("monitor: listServer lists none of the VNFCs watched on this VIM (another driver answered, or the Pop lost its state): reporting them as gone, not as deleted")
+		}
 		for _, w := range g.items {
-			s, ok := byID[w.ref.ExtID()]
-			if !ok {
-				s, ok = byID[Str(w.ref.Instance, "hostname")]
-			}
-			if !ok {
-				// No record at all: the server was deleted through the
-				// driver, which on a scale-in the NFVO does itself, with no
-				// message to this VNFM. A container that died or vanished
-				// keeps its Pop record (EXITED, FAILED) and is listed.
+			s, ok := lookupServer(byID, w)
+			switch {
+			case !ok && trusted:
+				// No record at all, in an answer that lists our others:
+				// the server was deleted through the driver, which on a
+				// scale-in the NFVO does itself, with no message to this
+				// VNFM. A container that died or vanished keeps its Pop
+				// record (EXITED, FAILED) and is listed.
 				m.removed(w)
 				continue
+			case !ok:
+				s = serverStatus{Status: "ERROR", ExtendedStatus: "container gone"}
 			}
 			if s.Status == "ACTIVE" || s.Status == "BUILD" {
 				continue
@@ -190,6 +197,29 @@ func (m *monitor) check(ctx, hctx context.Context) {
 			}(w, s)
 		}
 	}
+}
+
+// lookupServer finds w's server in a listing, by id or hostname.
+func lookupServer(byID map[string]serverStatus, w *watched) (serverStatus, bool) {
+	s, ok := byID[w.ref.ExtID()]
+	if !ok {
+		s, ok = byID[Str(w.ref.Instance, "hostname")]
+	}
+	return s, ok
+}
+
+// listsAnyOf reports whether a VIM's listing holds at least one of the
+// VNFCs watched there. Only such an answer is trusted to mean "deleted"
+// for the ones it lacks: the NFVO never scales a VNFR in below one VNFC,
+// while an answer from another driver (a prefix match on the plugin
+// queue while ours restarts) or from a Pop that lost its state lists none.
+func listsAnyOf(byID map[string]serverStatus, items []*watched) bool {
+	for _, w := range items {
+		if _, ok := lookupServer(byID, w); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // removed stops watching a VNFC whose server the NFVO deleted: neither a
