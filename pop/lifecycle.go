@@ -166,7 +166,7 @@ func (c *Core) Start(ctx context.Context, f Filter) (Container, error) {
 	// A restart replaces the Docker container kept after the last run.
 	if e.c.DockerID != "" {
 		if err := c.b.RemoveContainer(ctx, e.c.DockerID); err != nil && !errors.Is(err, ErrNotFound) {
-			return Container{}, fmt.Errorf("start %q: remove previous Docker container: %w", e.c.Name, err)
+			return Container{}, fmt.Errorf("start %q: previous Docker container: %w", e.c.Name, err)
 		}
 		e.c.DockerID = ""
 	}
