@@ -3,6 +3,7 @@ package vnfm
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -173,6 +174,12 @@ func (m *monitor) check(ctx, hctx context.Context) {
 				s = serverStatus{Status: "ERROR", ExtendedStatus: "container gone"}
 			}
 			if s.Status == "ACTIVE" || s.Status == "BUILD" {
+				continue
+			}
+			if strings.HasPrefix(s.ExtendedStatus, "STOPPING") {
+				// Someone asked the Pop to stop or delete it (the NFVO's
+				// scale-in deletes through the driver): not a death. The
+				// next round sees it gone, or stopped.
 				continue
 			}
 			// Claim it: a STOP or RELEASE may have raced this poll. One to
