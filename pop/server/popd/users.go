@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"text/tabwriter"
 
+	"github.com/openbaton-docker/obdocker/internal/cliflags"
 	"github.com/openbaton-docker/obdocker/pop/server"
 )
 
@@ -52,7 +53,7 @@ func runUser(args []string, env Env) error {
 		fmt.Fprint(env.Stderr, userUsage)
 		return usageErr(fmt.Errorf("user: unknown command %q (want add, remove or list)", verb))
 	}
-	pos, err := parseInterleaved(fs, args)
+	pos, err := cliflags.ParseInterleaved(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
 	}
@@ -107,24 +108,4 @@ func runUser(args []string, env Env) error {
 	}
 	fmt.Fprintf(env.Stdout, "added user %q to %s; restart docker-popd to apply\n", name, *cfgPath)
 	return nil
-}
-
-// parseInterleaved lets flags follow the NAME (user add alice -cfg x).
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		consumed := args[:len(args)-len(rest)]
-		if len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }

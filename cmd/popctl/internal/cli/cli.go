@@ -20,6 +20,7 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/openbaton-docker/obdocker/internal/cliflags"
 	"github.com/openbaton-docker/obdocker/internal/version"
 	"github.com/openbaton-docker/obdocker/pop"
 	"github.com/openbaton-docker/obdocker/pop/client"
@@ -229,7 +230,7 @@ func Run(ctx context.Context, args []string, env Env) int {
 		fmt.Fprintf(env.Stderr, "usage: popctl %s [flags] %s\n\n%s.\n%s\n\nFlags:\n", cmd.name, cmd.args, cmd.summary, cmd.help)
 		cfs.PrintDefaults()
 	}
-	pos, err := parseInterleaved(cfs, rest)
+	pos, err := cliflags.ParseInterleaved(cfs, rest)
 	if errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -337,27 +338,6 @@ func tlsConfig(g globals) (*tls.Config, error) {
 		return nil, usageError{fmt.Sprintf("-ca %s holds no PEM certificate", g.ca)}
 	}
 	return &tls.Config{RootCAs: pool, ServerName: g.serverName, MinVersion: tls.VersionTLS12}, nil
-}
-
-// parseInterleaved lets flags follow positional arguments; after "--"
-// every argument is positional.
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		consumed := args[:len(args)-len(rest)]
-		if len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
 }
 
 // target reads NAME or id:ID.

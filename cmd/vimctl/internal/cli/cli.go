@@ -16,6 +16,7 @@ import (
 
 	"github.com/sirupsen/logrus"
 
+	"github.com/openbaton-docker/obdocker/internal/cliflags"
 	"github.com/openbaton-docker/obdocker/nfvo"
 )
 
@@ -184,28 +185,6 @@ type usageError struct{ msg string }
 
 func (e usageError) Error() string { return e.msg }
 
-// parseInterleaved lets flags follow positional arguments (vimctl call
-// getType --vim x.json), as the usage line promises. After "--" every
-// argument is positional (for JSON like -1).
-func parseInterleaved(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		rest := fs.Args()
-		consumed := args[:len(args)-len(rest)]
-		if len(consumed) > 0 && consumed[len(consumed)-1] == "--" {
-			return append(pos, rest...), nil
-		}
-		if len(rest) == 0 {
-			return pos, nil
-		}
-		pos = append(pos, rest[0])
-		args = rest[1:]
-	}
-}
-
 type cmd struct {
 	g      globals
 	stdout io.Writer
@@ -260,7 +239,7 @@ func (c *cmd) flags(verb string, args []string, extra func(fs *flag.FlagSet)) ([
 			fs.PrintDefaults()
 		}
 	}
-	pos, err := parseInterleaved(fs, args)
+	pos, err := cliflags.ParseInterleaved(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil, err
