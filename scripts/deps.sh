@@ -21,7 +21,7 @@ rabbit_ok() {
 
 # Quick path: everything already up.
 if command -v dockerd >/dev/null && command -v rabbitmqctl >/dev/null && command -v ip >/dev/null &&
-	command -v docker-compose >/dev/null &&
+	command -v docker-compose >/dev/null && command -v docker-registry >/dev/null &&
 	[ -x /bin/busybox ] && docker_ok && rabbit_ok; then
 	exit 0
 fi
@@ -36,6 +36,8 @@ command -v curl >/dev/null || missing+=(curl)
 command -v ip >/dev/null || missing+=(iproute2)
 # Validates deploy/docker-compose.yml (nothing is started with it here).
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# The registry the image-pull tests push to and pull from (distribution 2.8).
+command -v docker-registry >/dev/null || missing+=(docker-registry)
 if [ ${#missing[@]} -gt 0 ]; then
 	log "installing ${missing[*]}"
 	export DEBIAN_FRONTEND=noninteractive
