@@ -106,6 +106,7 @@ func (o *Orchestrator) Deploy(ctx context.Context, nsd map[string]any, vimName s
 	o.mu.Lock()
 	o.nsrs[nsr.ID] = nsr
 	o.pending = append(o.pending, Event{NSR: nsr.ID, Status: "NULL", Detail: "deploying " + nsr.Name})
+	o.changedLocked()
 	o.unlockEmit()
 
 	port := "5672"

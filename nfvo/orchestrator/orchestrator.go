@@ -37,6 +37,10 @@ type Options struct {
 	ActionsReplyQueue string
 	// PluginQueue is the VIM driver's queue; empty: found by VIM type.
 	PluginQueue string
+	// StateFile, if set, keeps the VIM instances, NSRs and VNFRs across
+	// restarts (the NFVO's database): loaded at Start, written after
+	// every change and at Close.
+	StateFile string
 	// OnEvent, if set, is called for every status change.
 	OnEvent func(Event)
 	Logger  logrus.FieldLogger
@@ -67,6 +71,7 @@ type Orchestrator struct {
 	vims    map[string]obj        // by name
 	waitc   chan struct{}
 	pending []Event
+	dirty   chan struct{} // records changed since the last save (StateFile)
 }
 
 type vnfrEntry struct {
@@ -130,7 +135,20 @@ func Start(ctx context.Context, opts Options) (*Orchestrator, error) {
 		opts: opts, log: opts.Logger.WithField("component", "nfvo-orchestrator"),
 		cancel: cancel, done: make(chan struct{}), ctx: rctx,
 		nsrs: map[string]*NSR{}, vnfrs: map[string]*vnfrEntry{}, vims: map[string]obj{},
-		waitc: make(chan struct{}),
+		waitc: make(chan struct{}), dirty: make(chan struct{}, 1),
+	}
+	if opts.StateFile != "" {
+		st, err := loadState(opts.StateFile)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		o.restore(st)
+		o.wg.Add(1)
+		go func() {
+			defer o.wg.Done()
+			o.saver(rctx)
+		}()
 	}
 	servers := []*amqpx.Server{}
 	for _, q := range []struct {
@@ -185,10 +203,38 @@ func Start(ctx context.Context, opts Options) (*Orchestrator, error) {
 	return o, nil
 }
 
-// Close stops serving; commands in flight are abandoned.
+// Close stops serving; commands in flight are abandoned. With a
+// StateFile the records are saved a last time.
 func (o *Orchestrator) Close() {
 	o.cancel()
 	<-o.done
+	if o.opts.StateFile != "" {
+		if err := saveState(o.opts.StateFile, o.snapshot()); err != nil {
+			o.log.WithError(err).Error("records not saved")
+		}
+	}
+}
+
+// saver writes the records file after changes, one write at a time.
+func (o *Orchestrator) saver(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-o.dirty:
+		}
+		if err := saveState(o.opts.StateFile, o.snapshot()); err != nil {
+			o.log.WithError(err).Error("records not saved")
+		}
+	}
+}
+
+// markDirty asks the saver for a write; it never blocks.
+func (o *Orchestrator) markDirty() {
+	select {
+	case o.dirty <- struct{}{}:
+	default:
+	}
 }
 
 func (o *Orchestrator) emit(e Event) {
@@ -199,6 +245,7 @@ func (o *Orchestrator) emit(e Event) {
 }
 
 func (o *Orchestrator) changedLocked() {
+	o.markDirty()
 	close(o.waitc)
 	o.waitc = make(chan struct{})
 }
@@ -243,6 +290,7 @@ func (o *Orchestrator) RegisterVIM(ctx context.Context, vim map[string]any) (map
 	o.mu.Lock()
 	o.vims[str(ref, "name")] = ref
 	o.mu.Unlock()
+	o.markDirty()
 	return clone(ref), nil
 }
 
