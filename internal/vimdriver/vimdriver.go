@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -57,7 +58,46 @@ func Run(ctx context.Context, cfg Config, log logrus.FieldLogger) error {
 	log.WithFields(logrus.Fields{"version": version.Version, "goversion": version.Go(),
 		"state_dir": cfg.Driver.StateDir, "docker_host": cfg.Driver.DockerHost,
 		"pop_name": popName(cfg)}).Info("docker VIM driver starting")
+	checkDockerSocket(cfg.Driver.DockerHost, log)
 	return p.Run(ctx)
+}
+
+// checkDockerSocket says at start why a local Docker socket cannot be
+// opened, which otherwise shows only as failed calls later; the driver
+// keeps running (VIM instances may name other engines).
+func checkDockerSocket(dockerHost string, log logrus.FieldLogger) {
+	path, ok := strings.CutPrefix(dockerHost, "unix://")
+	if !ok {
+		return
+	}
+	c, err := net.DialTimeout("unix", path, 3*time.Second)
+	if err == nil {
+		c.Close()
+		return
+	}
+	if !errors.Is(err, os.ErrPermission) {
+		log.WithError(err).Warnf("docker socket %s does not answer", path)
+		return
+	}
+	gid := -1
+	if fi, serr := os.Stat(path); serr == nil {
+		if st, ok := fi.Sys().(*syscall.Stat_t); ok {
+			gid = int(st.Gid)
+		}
+	}
+	groups, _ := os.Getgroups()
+	log.Error(socketDenied(path, os.Getuid(), groups, gid))
+}
+
+// socketDenied names the socket, the user and the fix.
+func socketDenied(path string, uid int, groups []int, sockGID int) string {
+	g := "its group"
+	if sockGID >= 0 {
+		g = fmt.Sprintf("its group %d", sockGID)
+	}
+	return fmt.Sprintf("docker socket %s: permission denied for uid %d with groups %v: give the container %s "+
+		"(compose: export DOCKER_GID=$(stat -c %%g %s) before up; docker run: --group-add), or run the driver as root",
+		path, uid, groups, g, path)
 }
 
 // serveMetrics wires the plugin, its connections and its Pops to a fresh
