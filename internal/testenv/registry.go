@@ -204,9 +204,9 @@ func (r *Registry) start(t testing.TB, cmd *exec.Cmd) {
 }
 
 // Push tags the local image src as <Host>/<repo> and pushes it (with the
-// registry's credentials, if any), then removes that tag again, so the
-// engine must pull it back. It answers the pushed digest reference
-// <Host>/<name>@sha256:….
+// registry's credentials, if any), then removes that tag and the digest
+// reference the push added, so the engine must pull either back. It
+// answers the pushed digest reference <Host>/<name>@sha256:….
 func (r *Registry) Push(t testing.TB, cli *client.Client, src, repo string) string {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
@@ -258,7 +258,11 @@ func (r *Registry) Push(t testing.TB, cli *client.Client, src, repo string) stri
 		t.Fatalf("push %s: no digest in the answer", ref)
 	}
 	name, _, _ := strings.Cut(repo, ":")
-	return r.Host + "/" + name + "@" + digest
+	digestRef := r.Host + "/" + name + "@" + digest
+	if err := RemoveImage(cli, digestRef); err != nil {
+		t.Error(err)
+	}
+	return digestRef
 }
 
 // RemoveImage removes ref from the engine (an untag when other references

@@ -46,7 +46,16 @@ type Options struct {
 	// Logger receives the few things worth logging (failed cleanups);
 	// nil discards them.
 	Logger logrus.FieldLogger
+	// DockerConfig is the path of a Docker config.json whose "auths"
+	// entries give pulls their registry credentials; it is read at each
+	// pull, so a rotated password needs no restart. Empty: anonymous pulls.
+	DockerConfig string
+	// PullTimeout bounds one image pull; 0 means DefaultPullTimeout.
+	PullTimeout time.Duration
 }
+
+// DefaultPullTimeout bounds a pull when Options.PullTimeout is 0.
+const DefaultPullTimeout = 5 * time.Minute
 
 // Backend drives one Docker engine for one Pop. It is safe for concurrent use.
 type Backend struct {
@@ -54,6 +63,10 @@ type Backend struct {
 	host    string
 	popName string
 	log     logrus.FieldLogger
+
+	dockerConfig string
+	pullTimeout  time.Duration
+	pulls        pullFlights
 }
 
 var _ pop.Backend = (*Backend)(nil)
@@ -117,6 +130,10 @@ func New(ctx context.Context, opts Options) (*Backend, error) {
 	cli.NegotiateAPIVersionPing(ping)
 	b := newBackend(cli, opts.PopName, opts.Logger)
 	b.host = host
+	b.dockerConfig = opts.DockerConfig
+	if opts.PullTimeout > 0 {
+		b.pullTimeout = opts.PullTimeout
+	}
 	return b, nil
 }
 
@@ -128,10 +145,11 @@ func newBackend(cli *client.Client, popName string, log logrus.FieldLogger) *Bac
 		log = l
 	}
 	return &Backend{
-		cli:     cli,
-		host:    cli.DaemonHost(),
-		popName: popName,
-		log:     log.WithField("pop", popName),
+		cli:         cli,
+		host:        cli.DaemonHost(),
+		popName:     popName,
+		log:         log.WithField("pop", popName),
+		pullTimeout: DefaultPullTimeout,
 	}
 }
 

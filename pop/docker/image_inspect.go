@@ -27,8 +27,9 @@ func (b *Backend) InspectImage(ctx context.Context, ref string) (pop.Image, erro
 
 func imageFromInspect(ii image.InspectResponse) pop.Image {
 	img := pop.Image{
-		ID:   ii.ID,
-		Tags: realTags(ii.RepoTags),
+		ID: ii.ID,
+		// Digests after tags, as ListImages.
+		Tags: append(realTags(ii.RepoTags), realTags(ii.RepoDigests)...),
 		Size: ii.Size,
 	}
 	if t, err := time.Parse(time.RFC3339Nano, ii.Created); err == nil {
@@ -42,8 +43,8 @@ func imageFromInspect(ii image.InspectResponse) pop.Image {
 	return img
 }
 
-// realTags drops the "<none>:<none>" placeholders older engines report for
-// untagged images.
+// realTags drops the "<none>:<none>" and "<none>@<none>" placeholders
+// older engines report for untagged images.
 func realTags(tags []string) []string {
 	out := make([]string, 0, len(tags))
 	for _, t := range tags {

@@ -10,7 +10,9 @@ import (
 )
 
 // ListImages lists the tagged images of the engine (all Pops share them).
-// Dangling images (no tag) are left out. The list API carries no
+// Tags holds the repo tags, then the repo digests (name@sha256:…), so an
+// image pulled by digest is found by that reference; images with neither
+// are left out. The list API carries no
 // Entrypoint or Cmd: those stay empty here and InspectImage gives them, so a
 // listing costs one request however many images there are.
 func (b *Backend) ListImages(ctx context.Context) ([]pop.Image, error) {
@@ -20,7 +22,7 @@ func (b *Backend) ListImages(ctx context.Context) ([]pop.Image, error) {
 	}
 	out := make([]pop.Image, 0, len(list))
 	for _, s := range list {
-		tags := realTags(s.RepoTags)
+		tags := append(realTags(s.RepoTags), realTags(s.RepoDigests)...)
 		if len(tags) == 0 {
 			continue
 		}
