@@ -15,9 +15,11 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/openbaton-docker/obdocker/internal/settings"
 	"github.com/openbaton-docker/obdocker/plugin"
+	"github.com/openbaton-docker/obdocker/pop/docker"
 	"github.com/openbaton-docker/obdocker/vim"
 )
 
@@ -65,6 +67,12 @@ type DriverConfig struct {
 	PopAllowPlaintext bool `envconfig:"POP_ALLOW_PLAINTEXT" default:"false" desc:"let the plugin log in to a docker-popd in clear text when the VIM instance has no ca and the authUrl host is not loopback (127.0.0.0/8, ::1, localhost)"`
 	// KeepStopped keeps Docker containers after stop (for post-mortems).
 	KeepStopped bool `envconfig:"KEEP_STOPPED" default:"false" desc:"keep Docker containers after they stop, for post-mortems (docker logs)"`
+	// DockerConfig is a Docker config.json whose auths entries give
+	// addImage's pulls their registry credentials; never VIM metadata,
+	// which the NFVO shows unmasked.
+	DockerConfig string `envconfig:"DOCKER_CONFIG" desc:"path of a Docker config.json whose auths entries give image pulls their registry credentials"`
+	// PullTimeout bounds one image pull.
+	PullTimeout time.Duration `envconfig:"PULL_TIMEOUT" default:"5m" desc:"how long one image pull may take"`
 	// AllowedCaps and AllowedSysctls are what userdata directives may ask.
 	AllowedCaps    []string `envconfig:"ALLOWED_CAPS" desc:"capabilities that userdata may add with #obdocker:cap-add= (with or without the CAP_ prefix)"`
 	AllowedSysctls []string `envconfig:"ALLOWED_SYSCTLS" desc:"sysctl keys that userdata may set with #obdocker:sysctl="`
@@ -166,6 +174,14 @@ func (c Config) check(probs *settings.Problems) {
 		add("DOCKER_HOST", ": %v", err)
 	} else if strings.HasPrefix(norm, vim.SchemePop+"://") {
 		add("DOCKER_HOST", "=%q: a docker-popd is not an engine; want unix:///path or tcp://host[:port]", d.DockerHost)
+	}
+	if d.DockerConfig != "" {
+		if err := docker.CheckDockerConfig(d.DockerConfig); err != nil {
+			add("DOCKER_CONFIG", ": %v", err)
+		}
+	}
+	if d.PullTimeout <= 0 {
+		add("PULL_TIMEOUT", "=%s: want a positive duration, e.g. 5m", d.PullTimeout)
 	}
 	if _, err := vim.ParseSocketRules(d.AllowedSockets); err != nil {
 		add("ALLOWED_SOCKETS", ": %v", err)

@@ -187,7 +187,8 @@ func (f *factory) storePath(url string) string {
 }
 
 func (f *factory) openDocker(ctx context.Context, key vim.EndpointKey) (pop.Pop, error) {
-	opts := docker.Options{Host: key.URL, PopName: popName(f.cfg), Logger: f.log}
+	opts := docker.Options{Host: key.URL, PopName: popName(f.cfg), Logger: f.log,
+		DockerConfig: f.cfg.Driver.DockerConfig, PullTimeout: f.cfg.Driver.PullTimeout}
 	if key.TLS() {
 		opts.TLS = &docker.TLSConfig{CA: []byte(key.CA), Cert: []byte(key.Cert), Key: []byte(key.Key)}
 	}
