@@ -35,6 +35,10 @@ type Config struct {
 	// Flavours are added to (or replace, by name) the built-in table.
 	Flavours []Flavour
 	Logger   logrus.FieldLogger
+
+	// commitHook, set by tests only, runs before and after each commit of
+	// container records (the crash-point test kills the process there).
+	commitHook func(point commitPoint, n int)
 }
 
 func (c Config) withDefaults() Config {

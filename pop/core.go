@@ -18,6 +18,7 @@ type Core struct {
 	b        Backend
 	log      logrus.FieldLogger
 	st       store
+	w        *writer // container records go through it
 	reg      *registry
 	ipam     *ipam
 	flavours []Flavour
@@ -69,12 +70,17 @@ func Open(ctx context.Context, cfg Config, b Backend) (*Core, error) {
 		c.st.close()
 		return nil, err
 	}
-	if err := c.loadNetworks(ctx, nets); err != nil {
+	c.w = newWriter(c.st, c.log, cfg.commitHook)
+	closeStore := func() {
+		c.w.close()
 		c.st.close()
+	}
+	if err := c.loadNetworks(ctx, nets); err != nil {
+		closeStore()
 		return nil, err
 	}
 	if err := c.ensureDefaultNetwork(ctx); err != nil {
-		c.st.close()
+		closeStore()
 		return nil, err
 	}
 	for _, ct := range conts {
@@ -106,7 +112,7 @@ func Open(ctx context.Context, cfg Config, b Backend) (*Core, error) {
 	c.ctx, c.cancel = context.WithCancel(context.Background())
 	if err := c.recover(ctx); err != nil {
 		c.cancel()
-		c.st.close()
+		closeStore()
 		return nil, err
 	}
 	c.wg.Add(1)
@@ -128,6 +134,7 @@ func (c *Core) Close() error {
 		case <-time.After(c.cfg.StopTimeout + 15*time.Second):
 			c.log.Warn("background work did not finish before close")
 		}
+		c.w.close()
 		err = c.st.close()
 	})
 	return err
@@ -294,8 +301,17 @@ func (c *Core) hostSubnets(ctx context.Context) ([]netip.Prefix, error) {
 	return out, nil
 }
 
-// persist writes e's record; caller holds e.mu.
+// persist writes e's record and waits until it is on disk; caller holds
+// e.mu.
 func (c *Core) persist(e *entry) error {
 	e.publish()
-	return c.st.putContainer(e.c)
+	return c.w.put(e.c).wait()
+}
+
+// persistLater queues e's record without waiting: for states that
+// recovery derives from Docker alone should the process die before the
+// write lands (see each caller). Caller holds e.mu.
+func (c *Core) persistLater(e *entry) {
+	e.publish()
+	c.w.put(e.c)
 }

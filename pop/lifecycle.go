@@ -161,6 +161,7 @@ func (c *Core) Start(ctx context.Context, f Filter) (Container, error) {
 	default:
 		return Container{}, stateError("start", e.c, "CREATED, EXITED or FAILED")
 	}
+	fromCreated := e.c.State == StateCreated
 	log := c.log.WithFields(logrus.Fields{"container": e.c.Name, "id": e.c.ID})
 
 	// A restart replaces the Docker container kept after the last run.
@@ -204,8 +205,15 @@ func (c *Core) Start(ctx context.Context, f Filter) (Container, error) {
 	} else {
 		log.WithError(err).Debug("inspect after start")
 	}
-	if err := c.persist(e); err != nil {
-		// A start we cannot record would be lost at the next restart: undo it.
+	if fromCreated {
+		// Not waited for: should the process die before it lands, recovery
+		// finds the running Docker container by its label and adopts it into
+		// the CREATED record (reconcile: actAdopt), which is this state.
+		c.persistLater(e)
+	} else if err := c.persist(e); err != nil {
+		// A restart: its EXITED or FAILED record would not adopt the new
+		// Docker container, and a start we cannot record would be lost at the
+		// next restart: undo it.
 		cleanup()
 		e.c.DockerID = ""
 		return Container{}, c.fail(e, err)
@@ -416,9 +424,10 @@ func (c *Core) finishStop(ctx context.Context, e *entry, stopErr error) {
 			log.WithError(err).Warn("remove stopped container")
 		}
 	}
-	if err := c.persist(e); err != nil {
-		log.WithError(err).Warn("record stop")
-	}
+	// Not waited for: should the process die first, recovery finds the
+	// STOPPING record's Docker container ended or gone and finishes the stop
+	// again (reconcile: actFinishStop).
+	c.persistLater(e)
 	log.WithField("state", e.c.State).Debug("stopped")
 }
 
@@ -448,17 +457,24 @@ func (c *Core) Delete(ctx context.Context, f Filter) error {
 
 func (c *Core) deleteLocked(ctx context.Context, e *entry) error {
 	log := c.log.WithFields(logrus.Fields{"container": e.c.Name, "id": e.c.ID})
+	// The record's deletion goes to disk while Docker stops and removes the
+	// container: a crash in between leaves a labelled Docker container
+	// without a record, which recovery removes (reconcile: actRemove), or
+	// the record of a container that stopped, which the NFVO's retried
+	// delete removes. Nothing in between is written: the record is going.
+	gone := c.w.del(e.c.ID)
 	if e.c.State == StateRunning || e.c.State == StateStopping {
 		timeout := c.deleteGrace(ctx)
-		if e.c.State == StateRunning {
-			if err := c.beginStop(e); err != nil {
-				return err
-			}
-		}
+		e.c.State = StateStopping
+		e.c.ExtendedStatus = ""
+		e.publish()
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout+30*time.Second)
 		err := c.b.StopContainer(sctx, e.c.DockerID, timeout)
-		c.finishStop(sctx, e, err)
 		cancel()
+		if err != nil && !errors.Is(err, ErrNotFound) {
+			// The forced removal below kills it anyway.
+			log.WithError(err).Debug("stop before delete")
+		}
 	}
 	if e.c.DockerID != "" {
 		// Its own context: the stop may have used up the caller's deadline,
@@ -467,12 +483,23 @@ func (c *Core) deleteLocked(ctx context.Context, e *entry) error {
 		err := c.b.RemoveContainer(rctx, e.c.DockerID)
 		cancel()
 		if err != nil && !errors.Is(err, ErrNotFound) {
+			// The container stays, and so does its record: written again, it
+			// replaces the deletion, and the caller can retry.
+			e.c.State = StateFailed
+			e.c.ExtendedStatus = "delete failed: " + err.Error()
+			if perr := c.persist(e); perr != nil {
+				log.WithError(perr).Warn("record failed delete")
+			}
 			return fmt.Errorf("delete %q: %w", e.c.Name, err)
 		}
 		e.c.DockerID = ""
 	}
-	if err := c.st.deleteContainer(e.c.ID); err != nil {
-		return err
+	if err := gone.wait(); err != nil {
+		// Docker's container is gone, its record is not: a retry deletes it.
+		e.c.State = StateFailed
+		e.c.ExtendedStatus = "delete failed: " + err.Error()
+		e.publish()
+		return fmt.Errorf("delete %q: %w", e.c.Name, err)
 	}
 	c.ipam.release(e.c.ID, e.c.Endpoints)
 	c.reg.remove(e.c.ID, e.c.Name)

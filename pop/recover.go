@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -117,6 +118,15 @@ func (c *Core) adopt(ctx context.Context, e *entry, dockerID string) {
 	e.c.State = StateRunning
 	e.c.Started = st.StartedAt
 	c.applyInspect(e, st)
+	// Open took the addresses of this Docker container for an outside
+	// one's (the record knew no Docker ID yet): they are the record's again,
+	// or its Delete would leave them taken.
+	for _, ep := range e.c.Endpoints {
+		if holder, ok := c.ipam.owner(ep.NetName, ep.IPv4); ok && strings.HasPrefix(holder, outsideOwner) &&
+			sameDockerID(strings.TrimPrefix(holder, outsideOwner), dockerID) {
+			c.ipam.reserve(ep.NetName, ep.IPv4, e.c.ID)
+		}
+	}
 	if err := c.persist(e); err != nil {
 		c.log.WithError(err).Warn("record adopted container")
 	}

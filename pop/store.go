@@ -15,8 +15,8 @@ import (
 // (inside the container records), metadata, and the networks we own.
 // Docker says what state things are in; the store says what we own.
 type store interface {
-	putContainer(c Container) error
-	deleteContainer(id string) error
+	// commit writes and deletes container records in one transaction.
+	commit(ops []storeOp) error
 	putNetwork(n Network) error
 	deleteNetwork(name string) error
 	load() ([]Container, []Network, error)
@@ -80,11 +80,32 @@ func (s *boltStore) del(bucket []byte, key string) error {
 	return nil
 }
 
-func (s *boltStore) putContainer(c Container) error  { return s.put(bucketContainers, c.ID, c) }
-func (s *boltStore) deleteContainer(id string) error { return s.del(bucketContainers, id) }
 func (s *boltStore) putNetwork(n Network) error      { return s.put(bucketNetworks, n.Name, n) }
 func (s *boltStore) deleteNetwork(name string) error { return s.del(bucketNetworks, name) }
 func (s *boltStore) close() error                    { return s.db.Close() }
+
+// commit is one Update: one fsync for every record the writer gathered.
+func (s *boltStore) commit(ops []storeOp) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketContainers)
+		for _, op := range ops {
+			var err error
+			if op.data == nil {
+				err = b.Delete([]byte(op.id))
+			} else {
+				err = b.Put([]byte(op.id), op.data)
+			}
+			if err != nil {
+				return fmt.Errorf("record %s: %w", op.id, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return Wrap(ErrUnavailable, err, "store commit of %d records", len(ops))
+	}
+	return nil
+}
 
 func (s *boltStore) load() ([]Container, []Network, error) {
 	var cs []Container
@@ -126,17 +147,20 @@ func newMemStore() *memStore {
 	return &memStore{conts: map[string]Container{}, nets: map[string]Network{}}
 }
 
-func (m *memStore) putContainer(c Container) error {
+func (m *memStore) commit(ops []storeOp) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	m.conts[c.ID] = c.clone()
-	return nil
-}
-
-func (m *memStore) deleteContainer(id string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.conts, id)
+	for _, op := range ops {
+		if op.data == nil {
+			delete(m.conts, op.id)
+			continue
+		}
+		var c Container
+		if err := json.Unmarshal(op.data, &c); err != nil {
+			return Wrap(ErrInternal, err, "record %s", op.id)
+		}
+		m.conts[op.id] = c
+	}
 	return nil
 }
 
