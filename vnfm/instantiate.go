@@ -7,7 +7,8 @@ import (
 	"github.com/sirupsen/logrus"
 )
 
-// instantiate builds the VNFR, asks the NFVO for a grant, lets the NFVO
+// instantiate builds the VNFR, makes the VDUs' images present on their
+// VIM instances (pulled through the driver), asks the NFVO for a grant, lets the NFVO
 // allocate the containers through the VIM driver (created, not started:
 // the userdata asks for a deferred start, so their IPs exist but nothing
 // runs yet), tells each VNFC its own hostname and IPs, and answers
@@ -27,6 +28,10 @@ func (v *VNFM) instantiate(ctx context.Context, msg Obj, log logrus.FieldLogger)
 	}
 	log = log.WithField("vnfr", Str(vnfr, "name"))
 
+	// The grant checks the images on the VIM it picks (see pullImages).
+	if err := v.pullImages(ctx, msg, log); err != nil {
+		return failed(vnfr, err)
+	}
 	grant, err := v.rpc(ctx, genericMessage(ActionGrantOperation, vnfr))
 	if err != nil {
 		return failed(vnfr, err)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sync"
+	"time"
 
 	"github.com/openbaton-docker/obdocker/nfvo"
 )
@@ -102,6 +103,12 @@ func (s *vimStore) forRef(r VNFCRef) (Obj, error) {
 // nfvo's Call), with the VIM instance first. The plugin queue is the
 // configured one, else the first queue named vim-drivers.<vim type>….
 func (v *VNFM) callPlugin(ctx context.Context, vim Obj, method string, params ...any) (json.RawMessage, error) {
+	return v.callPluginWithin(ctx, v.cfg.PluginTimeout, vim, method, params...)
+}
+
+// callPluginWithin is callPlugin bounded by timeout instead of
+// PluginTimeout (an image pull may take longer than one driver call).
+func (v *VNFM) callPluginWithin(ctx context.Context, timeout time.Duration, vim Obj, method string, params ...any) (json.RawMessage, error) {
 	queue := v.cfg.PluginQueue
 	if queue == "" {
 		typ := Str(vim, "type")
@@ -114,7 +121,7 @@ func (v *VNFM) callPlugin(ctx context.Context, vim Obj, method string, params ..
 		}
 		queue = q
 	}
-	ctx, cancel := context.WithTimeout(ctx, v.cfg.PluginTimeout)
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	ans, err := v.plugin.Call(ctx, queue, method, append([]any{vim}, params...)...)
 	if err != nil {
