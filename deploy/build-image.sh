@@ -4,7 +4,10 @@
 #   obdocker/docker-vim-driver:latest  cmd/docker-vim-driver + obdocker-health
 #   obdocker/docker-popd:latest        cmd/docker-popd + obdocker-health
 #   obdocker/docker-vnfm:latest        cmd/docker-vnfm + obdocker-health
-# Usage: deploy/build-image.sh [vim-driver|popd|vnfm]...   (default: all)
+# and, on demand only, for the compose test (deploy/compose_e2e_test.go):
+#   obdocker/nfvo-standin:latest       cmd/nfvo-standin (NFVO stand-in)
+# Usage: deploy/build-image.sh [vim-driver|popd|vnfm|nfvo-standin]...
+# (default: the three deploy images)
 # TAG=<tag> overrides "latest". VERSION=<v> overrides the version the
 # binaries report (-version, logs, metrics), by default git describe.
 set -euo pipefail
@@ -26,7 +29,7 @@ build() { # name binary-package dockerfile
 	local name=$1 pkg=$2 dockerfile=$3 ctx="$tmp/$1"
 	mkdir -p "$ctx/state"
 	"$GO" build -trimpath -ldflags="$ldflags" -o "$ctx/$(basename "$pkg")" "$pkg"
-	"$GO" build -trimpath -ldflags="$ldflags" -o "$ctx/obdocker-health" ./deploy/healthcheck
+	[ "$name" = nfvo-standin ] || "$GO" build -trimpath -ldflags="$ldflags" -o "$ctx/obdocker-health" ./deploy/healthcheck
 	cp "$dockerfile" "$ctx/Dockerfile"
 	# The legacy builder warns that it is deprecated on every build: show
 	# its output only when the build fails.
@@ -43,6 +46,7 @@ for t in "${targets[@]}"; do
 	vim-driver) build docker-vim-driver ./cmd/docker-vim-driver deploy/docker-vim-driver.Dockerfile ;;
 	popd) build docker-popd ./cmd/docker-popd deploy/docker-popd.Dockerfile ;;
 	vnfm) build docker-vnfm ./cmd/docker-vnfm deploy/docker-vnfm.Dockerfile ;;
-	*) echo "build-image.sh: unknown image $t (want vim-driver, popd or vnfm)" >&2; exit 2 ;;
+	nfvo-standin) build nfvo-standin ./cmd/nfvo-standin deploy/nfvo-standin.Dockerfile ;;
+	*) echo "build-image.sh: unknown image $t (want vim-driver, popd, vnfm or nfvo-standin)" >&2; exit 2 ;;
 	esac
 done

@@ -1,5 +1,11 @@
 package orchestrator
 
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
 // Summary is an NSR as the NFVO's REST API lists it: id, name, status,
 // and each VNFR's status by VNFD name.
 type Summary struct {
@@ -24,4 +30,15 @@ func (o *Orchestrator) Summaries() []Summary {
 		out = append(out, s)
 	}
 	return out
+}
+
+// CallVIM calls a VIM driver method on a registered VIM instance, as the
+// NFVO does (the VIM instance first): listServer from the CLI of the
+// stand-in daemon.
+func (o *Orchestrator) CallVIM(ctx context.Context, vimName, method string, params ...any) (json.RawMessage, error) {
+	vim := o.vim(vimName)
+	if vim == nil {
+		return nil, fmt.Errorf("VIM %q is not registered", vimName)
+	}
+	return o.call(ctx, vim, method, params...)
 }
