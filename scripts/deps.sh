@@ -22,6 +22,7 @@ rabbit_ok() {
 # Quick path: everything already up.
 if command -v dockerd >/dev/null && command -v rabbitmqctl >/dev/null && command -v ip >/dev/null &&
 	command -v docker-compose >/dev/null && command -v docker-registry >/dev/null &&
+	command -v debootstrap >/dev/null &&
 	[ -x /bin/busybox ] && docker_ok && rabbit_ok; then
 	exit 0
 fi
@@ -34,8 +35,11 @@ command -v rabbitmq-server >/dev/null || missing+=(rabbitmq-server)
 dpkg -s busybox-static >/dev/null 2>&1 || missing+=(busybox-static)
 command -v curl >/dev/null || missing+=(curl)
 command -v ip >/dev/null || missing+=(iproute2)
-# Validates deploy/docker-compose.yml (nothing is started with it here).
+# Runs deploy/docker-compose.yml in the compose test.
 command -v docker-compose >/dev/null || missing+=(docker-compose)
+# Builds the compose test's RabbitMQ image from Debian's packages
+# (images/rabbitmq-standin): no registry to pull rabbitmq:3-management from.
+command -v debootstrap >/dev/null || missing+=(debootstrap)
 # The registry the image-pull tests push to and pull from (distribution 2.8).
 command -v docker-registry >/dev/null || missing+=(docker-registry)
 if [ ${#missing[@]} -gt 0 ]; then
