@@ -120,6 +120,16 @@ func rawLaunch(ctx context.Context, r *rig.Rig, netID, name, ip string) (string,
 	return cr.ID, err
 }
 
+// rawStopRemove is what a delete of a running container costs through the
+// raw API: stop (SIGTERM, the same 10 s grace as the plugin's default
+// deadline allows), then remove.
+func rawStopRemove(ctx context.Context, r *rig.Rig, id string) error {
+	if err := r.Docker.ContainerStop(ctx, id, container.StopOptions{}); err != nil {
+		return err
+	}
+	return r.Docker.ContainerRemove(ctx, id, container.RemoveOptions{})
+}
+
 func rawRemove(r *rig.Rig, id string) {
 	_ = r.Docker.ContainerRemove(context.Background(), id, container.RemoveOptions{Force: true})
 }

@@ -266,3 +266,7 @@ func (c *Core) attached(netName string) []string {
 	sort.Strings(names)
 	return names
 }
+
+// Generation changes whenever a container record is added, changed or
+// removed: a cache of a listing stays valid while it does not.
+func (c *Core) Generation() uint64 { return c.reg.gen.Load() }

@@ -17,6 +17,8 @@ type entry struct {
 	// final state is recorded.
 	stopDone chan struct{}
 	deleted  bool
+	// gen is the registry's change counter, once the entry is in it.
+	gen *atomic.Uint64
 }
 
 func newEntry(c Container) *entry {
@@ -30,6 +32,9 @@ func (e *entry) set(c Container) {
 	e.c = c
 	s := c.clone()
 	e.snap.Store(&s)
+	if e.gen != nil {
+		e.gen.Add(1)
+	}
 }
 
 // publish republishes e.c after in-place edits. Caller holds mu.
@@ -43,6 +48,8 @@ type registry struct {
 	mu     sync.RWMutex
 	byID   map[string]*entry
 	byName map[string]string
+	// gen changes whenever an entry is added, removed or republished.
+	gen atomic.Uint64
 }
 
 func newRegistry() *registry {
@@ -59,6 +66,8 @@ func (r *registry) insert(e *entry) error {
 	}
 	r.byID[c.ID] = e
 	r.byName[c.Name] = c.ID
+	e.gen = &r.gen
+	r.gen.Add(1)
 	return nil
 }
 
@@ -69,6 +78,7 @@ func (r *registry) remove(id, name string) {
 	if r.byName[name] == id {
 		delete(r.byName, name)
 	}
+	r.gen.Add(1)
 }
 
 func (r *registry) get(id string) *entry {

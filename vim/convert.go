@@ -31,11 +31,22 @@ type serverView struct {
 }
 
 func (d *Driver) view(ctx context.Context, t *target) serverView {
-	var v serverView
+	return d.viewWith(ctx, t, d.serverImages(ctx, t))
+}
+
+// serverImages is the image list Server answers take their image details
+// from (cached for imageCacheTTL; the same slice while cached).
+func (d *Driver) serverImages(ctx context.Context, t *target) []pop.Image {
 	imgs, err := d.images.get(ctx, t)
 	if err != nil {
 		t.log.WithError(err).Debug("list images for server answers")
 	}
+	return imgs
+}
+
+func (d *Driver) viewWith(ctx context.Context, t *target, imgs []pop.Image) serverView {
+	var v serverView
+	var err error
 	// Indexed once: listServer resolves one image per container.
 	v.images = make(map[string]pop.Image, 2*len(imgs))
 	for _, img := range imgs {

@@ -7,6 +7,7 @@ import (
 	"sync"
 
 	"github.com/openbaton-docker/obdocker/plugin"
+	"github.com/openbaton-docker/obdocker/pop"
 )
 
 // serverMemo keeps, per Pop, the encoded Server of every container of the
@@ -18,6 +19,55 @@ type serverMemo struct {
 	// pool key → container ID → its last Server and that Server's JSON.
 	// Each listing replaces its pool's map, so it holds only live servers.
 	m map[string]map[string]memoServer
+	// pool key → the last whole answer, valid while its key holds.
+	last map[string]wholeAnswer
+}
+
+// wholeKey says what a whole listServer answer was made from: the Pop's
+// record generation and the image list (by identity: the image cache
+// hands out the same slice until it lists again).
+type wholeKey struct {
+	gen    uint64
+	images imagesID
+}
+
+type imagesID struct {
+	first *pop.Image
+	n     int
+}
+
+func imagesIdentity(imgs []pop.Image) imagesID {
+	if len(imgs) == 0 {
+		return imagesID{}
+	}
+	return imagesID{first: &imgs[0], n: len(imgs)}
+}
+
+type wholeAnswer struct {
+	key wholeKey
+	enc plugin.Encoded
+}
+
+// whole answers the pool's last listing if it was made from key.
+func (m *serverMemo) whole(pool string, key wholeKey) (plugin.Encoded, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	w, ok := m.last[pool]
+	if !ok || w.key != key {
+		return nil, false
+	}
+	return w.enc, true
+}
+
+// keepWhole remembers enc as the listing made from key. Callers share the
+// bytes: nobody writes to an encoded answer.
+func (m *serverMemo) keepWhole(pool string, key wholeKey, enc plugin.Encoded) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.last == nil {
+		m.last = map[string]wholeAnswer{}
+	}
+	m.last[pool] = wholeAnswer{key: key, enc: enc}
 }
 
 type memoServer struct {

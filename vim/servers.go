@@ -17,17 +17,38 @@ func (d *Driver) listServer(ctx context.Context, p plugin.Params) (any, error) {
 	if err != nil {
 		return nil, fmt.Errorf("listServer: %w", err)
 	}
+	// An in-process Pop says when its records last changed: while they and
+	// the image list have not, the last answer is the answer (a VNFM polls
+	// listServer every few seconds). The generation is read before the
+	// listing, so a change during it only makes the next call list again.
+	gp, cacheable := t.pop.(generationer)
+	var key wholeKey
+	imgs := d.serverImages(ctx, t)
+	if cacheable {
+		key = wholeKey{gen: gp.Generation(), images: imagesIdentity(imgs)}
+		if enc, ok := d.servers.whole(t.key.poolKey(), key); ok {
+			return enc, nil
+		}
+	}
 	cs, err := t.pop.Containers(ctx, pop.Filter{})
 	if err != nil {
 		return nil, fmt.Errorf("listServer %s: %w", t.vim.Name, err)
 	}
-	v := d.view(ctx, t)
+	v := d.viewWith(ctx, t, imgs)
 	out := make([]Server, 0, len(cs))
 	for _, c := range cs {
 		out = append(out, v.server(c, nil))
 	}
-	return d.servers.encode(t.key.poolKey(), out)
+	enc, err := d.servers.encode(t.key.poolKey(), out)
+	if err == nil && cacheable {
+		d.servers.keepWhole(t.key.poolKey(), key, enc)
+	}
+	return enc, err
 }
+
+// generationer is a Pop that says when its container records changed
+// (pop.Core; a remote Pop cannot).
+type generationer interface{ Generation() uint64 }
 
 // withContainer runs op on the container ref names: by ID (the Server's
 // extId), else by name (the hostname), so a VNFM can use either.
@@ -228,13 +249,15 @@ func (d *Driver) rebuildServer(ctx context.Context, p plugin.Params) (any, error
 		Metadata: c.Metadata,
 		CapAdd:   c.CapAdd,
 		Sysctls:  c.Sysctls,
+		// What the launch asked for stays: command, ports, volumes, ….
+		HostOptions: c.HostOptions,
 	}
 	for _, ep := range c.Endpoints {
 		net := ep.NetID
 		if net == "" {
 			net = ep.NetName
 		}
-		cfg.Endpoints = append(cfg.Endpoints, pop.EndpointConfig{Network: net, IPv4: ep.IPv4})
+		cfg.Endpoints = append(cfg.Endpoints, pop.EndpointConfig{Network: net, IPv4: ep.IPv4, Aliases: ep.Aliases})
 	}
 	start := c.State != pop.StateCreated
 	log := t.log.WithField("server", c.Name)
