@@ -13,7 +13,7 @@ func TestLoadConfigFromNFVOVariables(t *testing.T) {
 		"SPRING_RABBITMQ_HOST": "rabbitmq", "SPRING_RABBITMQ_PORT": "5672",
 		"SPRING_RABBITMQ_USERNAME": "admin", "SPRING_RABBITMQ_PASSWORD": "p@ss/word",
 		"NFVO_RABBIT_BROKERIP": "rabbitmq", "NFVO_RABBIT_MANAGEMENT_PORT": "15672",
-		"NFVO_RABBIT_MANAGER_REGISTRATION_USER_NAME": "openbaton-manager-user",
+		"NFVO_RABBIT_MANAGER_REGISTRATION_USER_NAME":     "openbaton-manager-user",
 		"NFVO_RABBIT_MANAGER_REGISTRATION_USER_PASSWORD": "boot", "NFVO_PLUGIN_TIMEOUT": "300000",
 	}
 	c, err := LoadConfig(func(k string) string { return env[k] })
