@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/openbaton-docker/obdocker/pop"
+	"github.com/openbaton-docker/obdocker/pop/docker"
 )
 
 // Defaults applied to zero Config fields.
@@ -56,6 +57,11 @@ type Config struct {
 	DockerCAPath   string
 	DockerCertPath string
 	DockerKeyPath  string
+	// DockerConfigPath is a Docker config.json whose auths entries give
+	// image pulls their registry credentials (read at each pull); empty:
+	// anonymous pulls. PullTimeout bounds one pull (0: 5 minutes).
+	DockerConfigPath string
+	PullTimeout      time.Duration
 
 	// TLSCertPath and TLSKeyPath (PEM), together, make the server speak TLS.
 	TLSCertPath string
@@ -208,7 +214,8 @@ func (c Config) problems() []error {
 	// Files must be readable now, not when the first TLS handshake or
 	// Docker call needs them.
 	for _, f := range []struct{ key, path string }{{"TLSCertPath", c.TLSCertPath}, {"TLSKeyPath", c.TLSKeyPath},
-		{"DockerCAPath", c.DockerCAPath}, {"DockerCertPath", c.DockerCertPath}, {"DockerKeyPath", c.DockerKeyPath}} {
+		{"DockerCAPath", c.DockerCAPath}, {"DockerCertPath", c.DockerCertPath}, {"DockerKeyPath", c.DockerKeyPath},
+		{"DockerConfigPath", c.DockerConfigPath}} {
 		if f.path == "" {
 			continue
 		}
@@ -217,6 +224,14 @@ func (c Config) problems() []error {
 		} else {
 			fh.Close()
 		}
+	}
+	if c.DockerConfigPath != "" {
+		if err := docker.CheckDockerConfig(c.DockerConfigPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+			bad("DockerConfigPath: %v", err)
+		}
+	}
+	if c.PullTimeout < 0 {
+		bad("PullTimeout %s: want a positive duration, or 0 for 5 minutes", c.PullTimeout)
 	}
 	if (c.TLSCertPath == "") != (c.TLSKeyPath == "") {
 		bad("TLSCertPath and TLSKeyPath go together")

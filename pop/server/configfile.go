@@ -86,7 +86,7 @@ func LoadConfig(path string) (Config, error) {
 	}
 	dir := filepath.Dir(path)
 	for _, p := range []*string{&cfg.StorePath, &cfg.TLSCertPath, &cfg.TLSKeyPath,
-		&cfg.DockerCAPath, &cfg.DockerCertPath, &cfg.DockerKeyPath, &cfg.UnixSocket} {
+		&cfg.DockerCAPath, &cfg.DockerCertPath, &cfg.DockerKeyPath, &cfg.DockerConfigPath, &cfg.UnixSocket} {
 		if *p != "" && !filepath.IsAbs(*p) {
 			*p = filepath.Join(dir, *p)
 		}

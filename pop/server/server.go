@@ -242,7 +242,8 @@ func (s *Server) openPop(ctx context.Context, cfg Config, log logrus.FieldLogger
 	if s.Pop != nil {
 		return s.Pop, func() error { return nil }, nil
 	}
-	opts := docker.Options{Host: cfg.DockerHost, PopName: cfg.PopName, Logger: log}
+	opts := docker.Options{Host: cfg.DockerHost, PopName: cfg.PopName, Logger: log,
+		DockerConfig: cfg.DockerConfigPath, PullTimeout: cfg.PullTimeout}
 	if cfg.DockerCAPath != "" || cfg.DockerCertPath != "" {
 		t, err := dockerTLS(cfg)
 		if err != nil {
