@@ -8,7 +8,9 @@
 //
 // # Flow (NFVO allocate path, spec §4)
 //
-//	INSTANTIATE  build the VNFR → GRANT_OPERATION → ALLOCATE_RESOURCES with
+//	INSTANTIATE  build the VNFR → addImage of every vm_image on every VIM
+//	             INSTANTIATE lists for its VDU (the grant checks them)
+//	             → GRANT_OPERATION → ALLOCATE_RESOURCES with
 //	             userdata = the VNF's configuration as `export K='v'` lines
 //	             + `#obdocker:start=deferred` + `#obdocker:flavour=<key>`:
 //	             the VIM driver creates the containers (IPs allocated) but
