@@ -65,7 +65,7 @@ type EngineInfo struct {
 // ContainerSpec is what the core asks the backend to create.
 type ContainerSpec struct {
 	PopID     string // the Pop container ID, stored in a label
-	Name      string // Docker container name and hostname
+	Name      string // Docker container name (and hostname unless Hostname is set)
 	Image     string
 	Env       []string // KEY=VALUE
 	Endpoints []EndpointSpec
@@ -73,12 +73,16 @@ type ContainerSpec struct {
 	MemoryB   int64
 	CapAdd    []string
 	Sysctls   map[string]string
+	// HostOptions: Hostname empty means Name.
+	HostOptions
 }
 
-// EndpointSpec attaches the container to a network with an optional fixed IP.
+// EndpointSpec attaches the container to a network with an optional fixed
+// IP and network-scoped DNS aliases.
 type EndpointSpec struct {
 	NetworkID string
 	IPv4      string
+	Aliases   []string
 }
 
 // ContainerStatus is what Docker says about one container.

@@ -27,6 +27,9 @@ func (c *Core) Create(ctx context.Context, cfg ContainerConfig) (Container, erro
 	if err := validateEnv("env", cfg.Env); err != nil {
 		return Container{}, err
 	}
+	if err := validateHostOptions(cfg); err != nil {
+		return Container{}, err
+	}
 	if cfg.Flavour != "" {
 		if _, err := c.findFlavour(cfg.Flavour); err != nil {
 			return Container{}, err
@@ -54,17 +57,18 @@ func (c *Core) Create(ctx context.Context, cfg ContainerConfig) (Container, erro
 	}
 
 	ct := Container{
-		ID:        uuid.NewString(),
-		Name:      cfg.Name,
-		Image:     cfg.Image,
-		Flavour:   cfg.Flavour,
-		State:     StateCreated,
-		Created:   time.Now().UTC(),
-		Endpoints: []Endpoint{},
-		Env:       maps.Clone(cfg.Env),
-		Metadata:  maps.Clone(cfg.Metadata),
-		CapAdd:    append([]string(nil), cfg.CapAdd...),
-		Sysctls:   maps.Clone(cfg.Sysctls),
+		ID:          uuid.NewString(),
+		Name:        cfg.Name,
+		Image:       cfg.Image,
+		Flavour:     cfg.Flavour,
+		State:       StateCreated,
+		Created:     time.Now().UTC(),
+		Endpoints:   []Endpoint{},
+		Env:         maps.Clone(cfg.Env),
+		Metadata:    maps.Clone(cfg.Metadata),
+		CapAdd:      append([]string(nil), cfg.CapAdd...),
+		Sysctls:     maps.Clone(cfg.Sysctls),
+		HostOptions: cfg.HostOptions.Clone(),
 	}
 	e := newEntry(ct)
 	// The name is reserved first so two creates of one name never both
@@ -85,6 +89,7 @@ func (c *Core) Create(ctx context.Context, cfg ContainerConfig) (Container, erro
 			undo()
 			return Container{}, fmt.Errorf("create %q: %w", cfg.Name, err)
 		}
+		got.Aliases = append([]string(nil), ep.Aliases...)
 		e.c.Endpoints = append(e.c.Endpoints, got)
 	}
 	if err := c.persist(e); err != nil {
@@ -262,7 +267,8 @@ func (c *Core) containerSpec(ct Container) (ContainerSpec, error) {
 		keys = append(keys, k)
 	}
 	sort.Strings(keys)
-	spec := ContainerSpec{PopID: ct.ID, Name: ct.Name, Image: ct.Image, CapAdd: ct.CapAdd, Sysctls: ct.Sysctls}
+	spec := ContainerSpec{PopID: ct.ID, Name: ct.Name, Image: ct.Image, CapAdd: ct.CapAdd, Sysctls: ct.Sysctls,
+		HostOptions: ct.HostOptions.Clone()}
 	for _, k := range keys {
 		spec.Env = append(spec.Env, k+"="+env[k])
 	}
@@ -279,7 +285,7 @@ func (c *Core) containerSpec(ct Container) (ContainerSpec, error) {
 		if !ok {
 			return spec, Errorf(ErrNotFound, "network %q of container %q no longer exists", ep.NetName, ct.Name)
 		}
-		spec.Endpoints = append(spec.Endpoints, EndpointSpec{NetworkID: n.ID, IPv4: ep.IPv4})
+		spec.Endpoints = append(spec.Endpoints, EndpointSpec{NetworkID: n.ID, IPv4: ep.IPv4, Aliases: ep.Aliases})
 	}
 	return spec, nil
 }

@@ -76,6 +76,42 @@ type EndpointConfig struct {
 	Network string `json:"network"`
 	// IPv4 is a fixed address; empty means "assign one".
 	IPv4 string `json:"ipv4,omitempty"`
+	// Aliases are extra DNS names of the container on this network.
+	Aliases []string `json:"aliases,omitempty"`
+}
+
+// PortBinding publishes a container port on the engine's host.
+type PortBinding struct {
+	// HostIP is the host address to bind; empty means every address.
+	HostIP        string `json:"hostIp,omitempty"`
+	HostPort      int    `json:"hostPort"`
+	ContainerPort int    `json:"containerPort"`
+	// Protocol is "tcp" (default when empty) or "udp".
+	Protocol string `json:"protocol,omitempty"`
+}
+
+// BindMount mounts a host path into the container.
+type BindMount struct {
+	Source   string `json:"source"` // absolute path on the engine's host
+	Target   string `json:"target"` // absolute path in the container
+	ReadOnly bool   `json:"readOnly,omitempty"`
+}
+
+// HostOptions are the container settings beyond image, resources and
+// networks. They are passed to Docker as given (policy belongs to the
+// caller) and recorded with the container.
+type HostOptions struct {
+	// Cmd replaces the image's CMD (its ENTRYPOINT stays); nil keeps it.
+	Cmd []string `json:"cmd,omitempty"`
+	// Hostname is the container's hostname; empty: its name.
+	Hostname string `json:"hostname,omitempty"`
+	// DNS are resolver addresses (Docker's --dns).
+	DNS []string `json:"dns,omitempty"`
+	// Ports are published on the host; Expose declares ports (port/proto)
+	// without publishing them.
+	Ports  []PortBinding `json:"ports,omitempty"`
+	Expose []string      `json:"expose,omitempty"`
+	Mounts []BindMount   `json:"mounts,omitempty"`
 }
 
 // ContainerConfig describes a container to Create.
@@ -92,6 +128,7 @@ type ContainerConfig struct {
 	// CapAdd and Sysctls are passed to Docker as given; policy belongs to the caller.
 	CapAdd  []string          `json:"capAdd,omitempty"`
 	Sysctls map[string]string `json:"sysctls,omitempty"`
+	HostOptions
 }
 
 // Endpoint is a container's attachment to one network.
@@ -103,6 +140,8 @@ type Endpoint struct {
 	Gateway    string `json:"gateway,omitempty"`
 	MAC        string `json:"mac,omitempty"`
 	EndpointID string `json:"endpointId,omitempty"`
+	// Aliases are the DNS names asked for at Create (EndpointConfig).
+	Aliases []string `json:"aliases,omitempty"`
 }
 
 // Container is a snapshot of a Pop container. It is a copy: callers may keep it.
@@ -125,6 +164,7 @@ type Container struct {
 	Metadata       map[string]string `json:"metadata,omitempty"`
 	CapAdd         []string          `json:"capAdd,omitempty"`
 	Sysctls        map[string]string `json:"sysctls,omitempty"`
+	HostOptions
 }
 
 // Network is a Docker network the Pop knows.

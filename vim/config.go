@@ -43,6 +43,13 @@ type Config struct {
 	// AllowedSysctls are the sysctl keys userdata may set
 	// (#obdocker:sysctl=key=value); an entry ending in "*" is a prefix.
 	AllowedSysctls []string
+	// AllowedBindPrefixes are the host paths userdata may bind-mount
+	// (#obdocker:volume=…): a path is allowed when it is an entry or lies
+	// below one, by whole path elements. None by default.
+	AllowedBindPrefixes []string
+	// AllowedPublishPorts are the host ports userdata may publish
+	// (#obdocker:publish=…), entries "N" or "N-M". None by default.
+	AllowedPublishPorts []string
 
 	// Quota overrides the figures getQuota answers; zero or negative
 	// fields are not set (see QuotaLimits).

@@ -14,6 +14,15 @@ const (
 	DirectiveCapAdd  = "cap-add"
 	DirectiveSysctl  = "sysctl"
 	DirectiveStart   = "start"
+	// Container settings (directives_host.go).
+	DirectiveCmd        = "cmd"
+	DirectiveHostname   = "hostname"
+	DirectiveDNS        = "dns"
+	DirectivePublish    = "publish"
+	DirectiveExpose     = "expose"
+	DirectiveVolume     = "volume"
+	DirectiveAlias      = "alias"
+	DirectiveConstraint = "constraint"
 )
 
 // Values of the start directive.
@@ -28,6 +37,11 @@ type LaunchOptions struct {
 	CapAdd   []string          // normalised: upper case, no CAP_ prefix
 	Sysctls  map[string]string // nil when none
 	Deferred bool              // create only, start later (for a VNFM)
+	// Host holds cmd, hostname, dns, publish, expose and volume.
+	Host pop.HostOptions
+	// Aliases are the alias directives' names by network (a virtual link
+	// or network name), in order.
+	Aliases map[string][]string
 }
 
 // ParseDirectives turns directive lines into options. An unknown key, an
@@ -75,7 +89,13 @@ func ParseDirectives(ds []Directive) (LaunchOptions, error) {
 				return o, bad("want %q or %q", StartImmediate, StartDeferred)
 			}
 		default:
-			return o, bad("unknown directive (known: %s, %s, %s, %s)", DirectiveFlavour, DirectiveCapAdd, DirectiveSysctl, DirectiveStart)
+			handled, err := o.parseHost(d)
+			if err != nil {
+				return o, bad("%v", err)
+			}
+			if !handled {
+				return o, bad("unknown directive (known: %s)", strings.Join(knownDirectives, ", "))
+			}
 		}
 	}
 	return o, nil

@@ -241,7 +241,8 @@ func (f *fakePop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Cont
 		eps = []pop.EndpointConfig{{Network: "private"}}
 	}
 	c := &pop.Container{Name: cfg.Name, Image: cfg.Image, Flavour: cfg.Flavour, State: pop.StateCreated,
-		Env: copyMap(cfg.Env), Metadata: copyMap(cfg.Metadata), CapAdd: cfg.CapAdd, Sysctls: copyMap(cfg.Sysctls)}
+		Env: copyMap(cfg.Env), Metadata: copyMap(cfg.Metadata), CapAdd: cfg.CapAdd, Sysctls: copyMap(cfg.Sysctls),
+		HostOptions: cfg.HostOptions.Clone()}
 	for _, ep := range eps {
 		n, ok := f.findNetwork(ep.Network)
 		if !ok {
@@ -268,7 +269,7 @@ func (f *fakePop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Cont
 				}
 			}
 		}
-		c.Endpoints = append(c.Endpoints, pop.Endpoint{NetID: n.ID, NetName: n.Name, IPv4: ip, Subnet: n.Subnet, Gateway: n.Gateway})
+		c.Endpoints = append(c.Endpoints, pop.Endpoint{NetID: n.ID, NetName: n.Name, IPv4: ip, Subnet: n.Subnet, Gateway: n.Gateway, Aliases: ep.Aliases})
 	}
 	c.ID = f.id("c")
 	c.Created = f.tick()

@@ -114,6 +114,9 @@ func (d *Driver) launch(ctx context.Context, t *target, req launchRequest) (Serv
 	if err := opts.checkAllowed(d.cfg.AllowedCaps, d.cfg.AllowedSysctls); err != nil {
 		return fail(err)
 	}
+	if err := opts.checkHostAllowed(d.cfg.AllowedBindPrefixes, d.cfg.AllowedPublishPorts); err != nil {
+		return fail(err)
+	}
 	if err := refuseFloatingIPs(req); err != nil {
 		return fail(err)
 	}
@@ -156,7 +159,9 @@ func launchTag(req launchRequest, env map[string]string, opts LaunchOptions, fla
 		Env, Sysctls   map[string]string
 		CapAdd         []string
 		Deferred       bool
-	}{req.image, flavour, cps, env, opts.Sysctls, opts.CapAdd, deferred})
+		Host           pop.HostOptions
+		Aliases        map[string][]string
+	}{req.image, flavour, cps, env, opts.Sysctls, opts.CapAdd, deferred, opts.Host, opts.Aliases})
 	return string(b)
 }
 
@@ -177,9 +182,15 @@ func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, e
 	if err != nil {
 		return Server{}, err
 	}
+	if err := attachAliases(endpoints, vlr, netNames, opts.Aliases); err != nil {
+		return Server{}, err
+	}
+	if err := checkPublishable(ctx, t.pop, netNames, opts.Host.Ports); err != nil {
+		return Server{}, err
+	}
 	want := launchInputs{
 		imageRef: req.image, image: img, flavour: flavour, endpoints: endpoints, netNames: netNames,
-		env: env, capAdd: opts.CapAdd, sysctls: opts.Sysctls,
+		env: env, capAdd: opts.CapAdd, sysctls: opts.Sysctls, host: opts.Host,
 	}
 
 	c, err := getContainer(ctx, t.pop, req.hostname)
@@ -245,13 +256,14 @@ func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, e
 // conflict (a fixed IP that is taken) is reported as the Pop says it.
 func (d *Driver) create(ctx context.Context, t *target, req launchRequest, want launchInputs, log logrus.FieldLogger) (pop.Container, bool, error) {
 	c, err := t.pop.Create(ctx, pop.ContainerConfig{
-		Name:      req.hostname,
-		Image:     want.image.ID,
-		Flavour:   want.flavour,
-		Endpoints: want.endpoints,
-		Env:       want.env,
-		CapAdd:    want.capAdd,
-		Sysctls:   want.sysctls,
+		Name:        req.hostname,
+		Image:       want.image.ID,
+		Flavour:     want.flavour,
+		Endpoints:   want.endpoints,
+		Env:         want.env,
+		CapAdd:      want.capAdd,
+		Sysctls:     want.sysctls,
+		HostOptions: want.host,
 	})
 	if err == nil {
 		log.WithFields(logrus.Fields{"server_id": c.ID, "image": want.image.ID, "flavour": want.flavour}).Info("container created")
@@ -342,6 +354,65 @@ func (d *Driver) endpoints(ctx context.Context, pp pop.Pop, cps []VNFDConnection
 		names = append(names, n.Name)
 	}
 	return eps, vlr, names, nil
+}
+
+// attachAliases puts the alias directives' names on the endpoints of the
+// networks they name (a virtual link's name or the network's). An alias
+// for a network the launch does not join is refused, not dropped.
+func attachAliases(eps []pop.EndpointConfig, vlr map[string]string, netNames []string, aliases map[string][]string) error {
+	nets := make([]string, 0, len(aliases))
+	for n := range aliases {
+		nets = append(nets, n)
+	}
+	sort.Strings(nets)
+	for _, net := range nets {
+		found := false
+		for i := range eps {
+			if vlr[eps[i].Network] == net || netNames[i] == net {
+				eps[i].Aliases = append(eps[i].Aliases, aliases[net]...)
+				found = true
+				break
+			}
+		}
+		if !found {
+			joined := make([]string, 0, len(eps))
+			for i := range eps {
+				joined = append(joined, vlr[eps[i].Network])
+			}
+			return pop.Errorf(pop.ErrInvalidArgument, "%s%s=%s:%s: this launch does not join network %q (its networks: %s)",
+				DirectivePrefix, DirectiveAlias, net, strings.Join(aliases[net], ","), net, listOrNone(joined))
+		}
+	}
+	return nil
+}
+
+// checkPublishable refuses published ports when every network the launch
+// joins is internal (the Pop's default network is): Docker publishes
+// through a network with outside access and would silently publish
+// nothing.
+func checkPublishable(ctx context.Context, pp pop.Pop, netNames []string, ports []pop.PortBinding) error {
+	if len(ports) == 0 {
+		return nil
+	}
+	names := netNames
+	if len(names) == 0 {
+		inf, err := pp.Info(ctx)
+		if err != nil {
+			return err
+		}
+		names = []string{inf.DefaultNetwork}
+	}
+	for _, n := range names {
+		nw, err := findNetwork(ctx, pp, n)
+		if err != nil {
+			return err
+		}
+		if !nw.Internal {
+			return nil
+		}
+	}
+	return pop.Errorf(pop.ErrInvalidArgument, "%s%s=%s: the launch joins only internal networks (%s), through which Docker publishes nothing; connect the VNFC to a network created for a virtual link",
+		DirectivePrefix, DirectivePublish, publishString(ports[0]), strings.Join(names, ", "))
 }
 
 func ifaceID(cp VNFDConnectionPoint) int {

@@ -14,10 +14,11 @@ import (
 
 // launchInputs is what a launch asks for, resolved. A repeated launch is
 // compared with the container's record, whose Create-time fields are the
-// earlier launch's inputs: image, flavour, endpoints, env (the userdata;
-// metadata set later is kept apart), capabilities and sysctls. Every Pop
-// record has carried these fields, over gRPC too, since the first stored
-// format, so older records compare in full.
+// earlier launch's inputs: image, flavour, endpoints (with their aliases),
+// env (the userdata; metadata set later is kept apart), capabilities,
+// sysctls and the host options (command, hostname, DNS, published and
+// exposed ports, volumes). A record from before the host options and
+// aliases existed holds none of them, which is what it was launched with.
 //
 // Two inputs are not recorded: whether an address was fixed or assigned,
 // and start=deferred. So the question asked is "does the existing container
@@ -33,6 +34,7 @@ type launchInputs struct {
 	env       map[string]string
 	capAdd    []string
 	sysctls   map[string]string
+	host      pop.HostOptions // endpoint aliases are in endpoints
 }
 
 // differences says how c differs from the request, one phrase per input,
@@ -82,6 +84,7 @@ func (w launchInputs) differences(ctx context.Context, pp pop.Pop, c pop.Contain
 	if keys := differentKeys(c.Sysctls, w.sysctls); len(keys) > 0 {
 		out = append(out, fmt.Sprintf("sysctls (%s)", strings.Join(keys, ", ")))
 	}
+	out = append(out, hostDifferences(c.HostOptions, w.host)...)
 	return out, nil
 }
 
@@ -112,7 +115,43 @@ func (w launchInputs) endpointDifferences(c pop.Container, defaultNet string) []
 		if ep.IPv4 != "" && c.Endpoints[i].IPv4 != ep.IPv4 {
 			out = append(out, fmt.Sprintf("address on %s %s (this launch: fixed IP %s)", w.netNames[i], orNone(c.Endpoints[i].IPv4), ep.IPv4))
 		}
+		if !slices.Equal(c.Endpoints[i].Aliases, ep.Aliases) {
+			out = append(out, fmt.Sprintf("aliases on %s %s (this launch: %s)", w.netNames[i],
+				orNone(strings.Join(c.Endpoints[i].Aliases, ",")), orNone(strings.Join(ep.Aliases, ","))))
+		}
 	}
+	return out
+}
+
+// hostDifferences compares the container settings of the host options,
+// one phrase per setting (none of them is secret).
+func hostDifferences(have, want pop.HostOptions) []string {
+	var out []string
+	diff := func(what string, equal bool, h, w string) {
+		if !equal {
+			out = append(out, fmt.Sprintf("%s %s (this launch: %s)", what, orNone(h), orNone(w)))
+		}
+	}
+	diff("command", slices.Equal(have.Cmd, want.Cmd), strings.Join(have.Cmd, " "), strings.Join(want.Cmd, " "))
+	diff("hostname", have.Hostname == want.Hostname, have.Hostname, want.Hostname)
+	diff("DNS servers", slices.Equal(have.DNS, want.DNS), strings.Join(have.DNS, ","), strings.Join(want.DNS, ","))
+	ports := func(ps []pop.PortBinding) string {
+		s := make([]string, len(ps))
+		for i, p := range ps {
+			s[i] = publishString(p)
+		}
+		return strings.Join(s, ",")
+	}
+	diff("published ports", slices.Equal(have.Ports, want.Ports), ports(have.Ports), ports(want.Ports))
+	diff("exposed ports", slices.Equal(have.Expose, want.Expose), strings.Join(have.Expose, ","), strings.Join(want.Expose, ","))
+	mounts := func(ms []pop.BindMount) string {
+		s := make([]string, len(ms))
+		for i, m := range ms {
+			s[i] = volumeString(m)
+		}
+		return strings.Join(s, ",")
+	}
+	diff("volumes", slices.Equal(have.Mounts, want.Mounts), mounts(have.Mounts), mounts(want.Mounts))
 	return out
 }
 

@@ -8,9 +8,15 @@ import (
 )
 
 // Reserved VNFD configuration keys: settings of the VNFM, not environment.
+// They are matched whole and case-insensitively (DNS_SERVER stays a
+// variable). All but the restart policies become userdata directives of
+// the VIM driver (directives.go).
 const (
 	// ConfRestartPolicy is the restart policy key (see doc.go).
 	ConfRestartPolicy = "restart_policy"
+	// ConfRestartPolicyCondition is the official Docker VNFM's (Swarm's)
+	// spelling: none, on-failure or any.
+	ConfRestartPolicyCondition = "restart_policy_condition"
 )
 
 // Restart policies.
@@ -62,7 +68,7 @@ func ownConfig(vnfr Obj) (env map[string]string, invalid []string) {
 			if !isStr {
 				v = numberString(p["value"])
 			}
-			if strings.EqualFold(k, ConfRestartPolicy) {
+			if IsReservedKey(k) {
 				continue
 			}
 			if !validEnvRE.MatchString(k) {
@@ -75,13 +81,28 @@ func ownConfig(vnfr Obj) (env map[string]string, invalid []string) {
 	return env, invalid
 }
 
-// restartPolicy reads the VNFR's restart_policy configuration parameter.
+// restartPolicy reads the VNFR's restart_policy configuration parameter,
+// else its restart_policy_condition (Swarm's words: "any" is always,
+// "on-failure" on-failure, anything else none, as the official Docker VNFM
+// read it).
 func restartPolicy(vnfr Obj) string {
-	for _, p := range List(Sub(vnfr, "configurations"), "configurationParameters") {
+	params := List(Sub(vnfr, "configurations"), "configurationParameters")
+	for _, p := range params {
 		if strings.EqualFold(Str(p, "confKey"), ConfRestartPolicy) {
 			switch v := strings.ToLower(strings.TrimSpace(Str(p, "value"))); v {
 			case RestartAlways, RestartOnFailure:
 				return v
+			}
+			return RestartNo
+		}
+	}
+	for _, p := range params {
+		if strings.EqualFold(Str(p, "confKey"), ConfRestartPolicyCondition) {
+			switch strings.ToLower(strings.TrimSpace(Str(p, "value"))) {
+			case "any":
+				return RestartAlways
+			case RestartOnFailure:
+				return RestartOnFailure
 			}
 		}
 	}
@@ -155,6 +176,9 @@ func Userdata(vnfr Obj, vnfmType string) string {
 	if f := strings.TrimSpace(Str(vnfr, "deployment_flavour_key")); f != "" && !strings.ContainsAny(f, "\n\r") {
 		b.WriteString("#obdocker:flavour=" + f + "\n")
 	}
+	for _, d := range reservedDirectives(vnfr) {
+		b.WriteString("#obdocker:" + d + "\n")
+	}
 	return b.String()
 }
 
@@ -225,4 +249,128 @@ func primaryIP(r VNFCRef) string {
 		}
 	}
 	return ""
+}
+
+// Reserved keys that become VIM driver directives, with the official
+// Docker VNFM's meanings (docs/vnfm.md): the key, the directive, and how
+// the value splits into one directive line per item.
+var directiveKeys = []struct {
+	key, directive string
+	split          func(string) []string
+}{
+	{"cmd", "cmd", oneItem},
+	{"hostname", "hostname", oneItem},
+	{"dns", "dns", splitAny(",; \t\n\r")},
+	{"publish", "publish", splitAny(",; \t\n\r")},
+	{"expose", "expose", splitAny(",; \t\n\r")},
+	{"volumes", "volume", splitAny(";\n\r")},
+	{"aliases", "alias", splitAny(";\n\r")},
+	{"constraints", "constraint", splitAny(";\n\r")},
+	// Ours: the official VNFM gave every container NET_ADMIN and
+	// SYS_ADMIN; here a VNF asks, and the driver's operator allows.
+	{"cap_add", "cap-add", splitAny(",; \t\n\r")},
+}
+
+// IsReservedKey reports whether a configuration key is a setting of the
+// VNFM rather than an environment variable: the whole key, any case.
+func IsReservedKey(k string) bool {
+	if strings.EqualFold(k, ConfRestartPolicy) || strings.EqualFold(k, ConfRestartPolicyCondition) {
+		return true
+	}
+	for _, d := range directiveKeys {
+		if strings.EqualFold(k, d.key) {
+			return true
+		}
+	}
+	return false
+}
+
+func oneItem(v string) []string {
+	v = strings.Join(strings.Fields(v), " ") // a directive is one line
+	if v == "" {
+		return nil
+	}
+	return []string{v}
+}
+
+func splitAny(seps string) func(string) []string {
+	return func(v string) []string {
+		var out []string
+		for _, s := range strings.FieldsFunc(v, func(r rune) bool { return strings.ContainsRune(seps, r) }) {
+			if s = strings.TrimSpace(s); s != "" {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+}
+
+// reservedDirectives are the directive lines (without the prefix) for the
+// VNFR's reserved configuration keys, in directiveKeys order, then the
+// official VNFM's default aliases: <vnfr name>.<network name up to its
+// first '_'> on every network all of the VNFR's VNFCs join. Values are
+// passed as written: the driver checks them and refuses, naming the line,
+// what is malformed or not allowed by its operator.
+func reservedDirectives(vnfr Obj) []string {
+	params := List(Sub(vnfr, "configurations"), "configurationParameters")
+	var out []string
+	for _, d := range directiveKeys {
+		for _, p := range params {
+			if !strings.EqualFold(Str(p, "confKey"), d.key) {
+				continue
+			}
+			v, isStr := p["value"].(string)
+			if !isStr {
+				v = numberString(p["value"])
+			}
+			for _, item := range d.split(v) {
+				out = append(out, d.directive+"="+item)
+			}
+		}
+	}
+	name := Str(vnfr, "name")
+	for _, net := range commonNetworks(vnfr) {
+		short, _, _ := strings.Cut(net, "_")
+		alias := name + "." + short
+		// A name that is no DNS name (spaces, say) gets no default alias
+		// rather than failing a VNF that never asked for one.
+		if validAliasRE.MatchString(alias) && !strings.ContainsAny(net, ":,\n\r") {
+			out = append(out, "alias="+net+":"+alias)
+		}
+	}
+	return out
+}
+
+var validAliasRE = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9_.-]*[A-Za-z0-9])?$`)
+
+// commonNetworks are the virtual links every VNFC template of the VNFR
+// connects to, sorted: one userdata serves all of them, and the driver
+// refuses an alias on a network a container does not join.
+func commonNetworks(vnfr Obj) []string {
+	var common map[string]bool
+	for _, vdu := range List(vnfr, "vdu") {
+		for _, vnfc := range List(vdu, "vnfc") {
+			mine := map[string]bool{}
+			for _, cp := range List(vnfc, "connection_point") {
+				if n := Str(cp, "virtual_link_reference"); n != "" {
+					mine[n] = true
+				}
+			}
+			if common == nil {
+				common = mine
+				continue
+			}
+			for n := range common {
+				if !mine[n] {
+					delete(common, n)
+				}
+			}
+		}
+	}
+	nets := make([]string, 0, len(common))
+	for n := range common {
+		nets = append(nets, n)
+	}
+	sort.Strings(nets)
+	return nets
 }

@@ -208,3 +208,82 @@ func TestErrorMessageShape(t *testing.T) {
 		t.Fatalf("%v", m)
 	}
 }
+
+// TestReservedKeysBecomeDirectives: the official Docker VNFM's keys,
+// matched whole and in any case, become VIM driver directives (one per
+// item) and no environment; keys that merely contain one (DNS_SERVER,
+// publisher) stay environment. The official default aliases
+// <vnfr name>.<network up to '_'> come on every network all VNFCs join.
+func TestReservedKeysBecomeDirectives(t *testing.T) {
+	vnfr := mustDecode(t, `{"name": "db", "deployment_flavour_key": "m1.small",
+	  "configurations": {"configurationParameters": [
+	    {"confKey": "CMD", "value": "/bin/sh  -c run"},
+	    {"confKey": "publish", "value": "8080:80;9000"},
+	    {"confKey": "Expose", "value": "53/udp"},
+	    {"confKey": "volumes", "value": "/srv/vnf/a:/a:ro;/srv/vnf/b:/b"},
+	    {"confKey": "dns", "value": "10.207.0.53,10.207.0.54"},
+	    {"confKey": "hostname", "value": "database"},
+	    {"confKey": "aliases", "value": "private_net:db1,db2;mgmt:dbm"},
+	    {"confKey": "cap_add", "value": "NET_ADMIN"},
+	    {"confKey": "restart_policy_condition", "value": "any"},
+	    {"confKey": "DNS_SERVER", "value": "10.0.0.2"},
+	    {"confKey": "publisher", "value": "me"},
+	    {"confKey": "command", "value": "kept"}
+	  ]},
+	  "vdu": [{"vnfc": [{"connection_point": [{"virtual_link_reference": "private_net"}, {"virtual_link_reference": "mgmt"}]}]},
+	          {"vnfc": [{"connection_point": [{"virtual_link_reference": "private_net"}]}]}]}`)
+	ud := Userdata(vnfr, "docker")
+	p := vim.ParseUserdata(ud)
+	wantEnv := map[string]string{"DNS_SERVER": "10.0.0.2", "publisher": "me", "command": "kept"}
+	if !maps.Equal(p.Env, wantEnv) {
+		t.Errorf("env %v, want %v\n%s", p.Env, wantEnv, ud)
+	}
+	var got []string
+	for _, d := range p.Directives {
+		got = append(got, d.Key+"="+d.Value)
+	}
+	want := []string{"start=deferred", "flavour=m1.small",
+		"cmd=/bin/sh -c run", "hostname=database", "dns=10.207.0.53", "dns=10.207.0.54",
+		"publish=8080:80", "publish=9000", "expose=53/udp", "volume=/srv/vnf/a:/a:ro", "volume=/srv/vnf/b:/b",
+		"alias=private_net:db1,db2", "alias=mgmt:dbm", "cap-add=NET_ADMIN",
+		"alias=private_net:db.private"} // mgmt is not joined by the second VDU
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("directives\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	opts, err := vim.ParseDirectives(p.Directives)
+	if err != nil {
+		t.Fatalf("the driver refuses the VNFM's directives: %v\n%s", err, ud)
+	}
+	if opts.Host.Hostname != "database" || len(opts.Host.Mounts) != 2 || len(opts.Aliases["private_net"]) != 3 {
+		t.Errorf("parsed %+v", opts)
+	}
+	if restartPolicy(vnfr) != RestartAlways {
+		t.Errorf("restart_policy_condition any: %s", restartPolicy(vnfr))
+	}
+
+	// Swarm constraints reach the driver, which refuses them by name.
+	c := mustDecode(t, `{"name": "x", "configurations": {"configurationParameters": [{"confKey": "constraints", "value": "node.role==manager;node.labels.a==b"}]}}`)
+	if _, err := vim.ParseDirectives(vim.ParseUserdata(Userdata(c, "docker")).Directives); err == nil ||
+		!strings.Contains(err.Error(), "#obdocker:constraint=node.role==manager") || !strings.Contains(err.Error(), "constraints") {
+		t.Errorf("constraints: %v", err)
+	}
+}
+
+func TestRestartPolicyCondition(t *testing.T) {
+	for _, tc := range []struct{ params, want string }{
+		{`{"confKey": "restart_policy_condition", "value": "on-failure"}`, RestartOnFailure},
+		{`{"confKey": "RESTART_POLICY_CONDITION", "value": "Any"}`, RestartAlways},
+		{`{"confKey": "restart_policy_condition", "value": "none"}`, RestartNo},
+		{`{"confKey": "restart_policy_condition", "value": "sometimes"}`, RestartNo},
+		{`{"confKey": "restart_policy_condition", "value": "any"}, {"confKey": "restart_policy", "value": "no"}`, RestartNo},
+		{`{"confKey": "restart_policy", "value": "on-failure"}, {"confKey": "restart_policy_condition", "value": "any"}`, RestartOnFailure},
+	} {
+		vnfr := mustDecode(t, `{"configurations": {"configurationParameters": [`+tc.params+`]}}`)
+		if got := restartPolicy(vnfr); got != tc.want {
+			t.Errorf("%s: %s, want %s", tc.params, got, tc.want)
+		}
+		if env, _ := ownConfig(vnfr); len(env) != 0 {
+			t.Errorf("%s: env %v", tc.params, env)
+		}
+	}
+}

@@ -76,6 +76,10 @@ type DriverConfig struct {
 	// AllowedCaps and AllowedSysctls are what userdata directives may ask.
 	AllowedCaps    []string `envconfig:"ALLOWED_CAPS" desc:"capabilities that userdata may add with #obdocker:cap-add= (with or without the CAP_ prefix)"`
 	AllowedSysctls []string `envconfig:"ALLOWED_SYSCTLS" desc:"sysctl keys that userdata may set with #obdocker:sysctl="`
+	// AllowedBindPrefixes and AllowedPublishPorts gate what reaches the
+	// engine's host: bind mounts and published ports (none by default).
+	AllowedBindPrefixes []string `envconfig:"ALLOWED_BIND_PREFIXES" desc:"host paths that userdata may bind-mount with #obdocker:volume= (a path is allowed at or below an entry)"`
+	AllowedPublishPorts []string `envconfig:"ALLOWED_PUBLISH_PORTS" desc:"host ports that userdata may publish with #obdocker:publish=, entries N or N-M"`
 	// Quota* override getQuota's figures for every VIM instance; 0 leaves
 	// the engine's figure (vim.QuotaLimits); negative is refused at start.
 	QuotaCores       int `envconfig:"QUOTA_CORES" default:"0" desc:"cores that getQuota answers for every VIM instance"`
@@ -215,6 +219,12 @@ func (c Config) check(probs *settings.Problems) {
 	}
 	if len(badSysctls) > 0 {
 		add("ALLOWED_SYSCTLS", ": %s: want sysctl keys such as net.ipv4.ip_forward, or prefixes ending in * (net.ipv4.*)", strings.Join(badSysctls, ", "))
+	}
+	if err := vim.CheckBindPrefixes(d.AllowedBindPrefixes); err != nil {
+		add("ALLOWED_BIND_PREFIXES", ": %v", err)
+	}
+	if _, err := vim.ParsePortRanges(d.AllowedPublishPorts); err != nil {
+		add("ALLOWED_PUBLISH_PORTS", ": %v", err)
 	}
 	for _, q := range []struct {
 		name string

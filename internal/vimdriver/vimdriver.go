@@ -138,13 +138,15 @@ func NewDriver(cfg Config, log logrus.FieldLogger) *vim.Driver {
 		}
 	}
 	return vim.New(vim.Config{
-		Open:           f.openDocker,
-		OpenRemote:     f.openRemote,
-		Verify:         f.verify,
-		DefaultSocket:  cfg.Driver.DockerHost,
-		AllowedSockets: sockets,
-		AllowedCaps:    cfg.Driver.AllowedCaps,
-		AllowedSysctls: cfg.Driver.AllowedSysctls,
+		Open:                f.openDocker,
+		OpenRemote:          f.openRemote,
+		Verify:              f.verify,
+		DefaultSocket:       cfg.Driver.DockerHost,
+		AllowedSockets:      sockets,
+		AllowedCaps:         cfg.Driver.AllowedCaps,
+		AllowedSysctls:      cfg.Driver.AllowedSysctls,
+		AllowedBindPrefixes: cfg.Driver.AllowedBindPrefixes,
+		AllowedPublishPorts: cfg.Driver.AllowedPublishPorts,
 		Quota: vim.QuotaLimits{
 			Cores: cfg.Driver.QuotaCores, RAM: cfg.Driver.QuotaRAM, Instances: cfg.Driver.QuotaInstances,
 			FloatingIPs: cfg.Driver.QuotaFloatingIPs, KeyPairs: cfg.Driver.QuotaKeyPairs,

@@ -28,21 +28,30 @@ func (b *Backend) CreateContainer(ctx context.Context, spec pop.ContainerSpec) (
 		}
 	}
 
+	hostname := spec.Hostname
+	if hostname == "" {
+		hostname = spec.Name
+	}
 	cfg := &container.Config{
-		Hostname: spec.Name,
+		Hostname: hostname,
 		Image:    spec.Image,
 		Env:      spec.Env,
 		Labels:   b.containerLabels(spec.PopID),
-		// No Cmd or Entrypoint: the image's own ENTRYPOINT/CMD runs.
+		// Cmd nil: the image's CMD; the image's ENTRYPOINT always runs.
+		Cmd:          spec.Cmd,
+		ExposedPorts: exposedPorts(spec),
 	}
 	hostCfg := &container.HostConfig{
 		Resources: container.Resources{
 			NanoCPUs: spec.NanoCPUs,
 			Memory:   spec.MemoryB,
 		},
-		CapAdd:     spec.CapAdd,
-		Sysctls:    spec.Sysctls,
-		AutoRemove: false, // the core decides when a stopped container goes
+		CapAdd:       spec.CapAdd,
+		Sysctls:      spec.Sysctls,
+		DNS:          spec.DNS,
+		PortBindings: portBindings(spec.Ports),
+		Mounts:       bindMounts(spec.Mounts),
+		AutoRemove:   false, // the core decides when a stopped container goes
 		// No restart policy: the core owns the lifecycle.
 	}
 	var netCfg *network.NetworkingConfig
@@ -127,7 +136,7 @@ func (b *Backend) checkEndpoint(ctx context.Context, ep pop.EndpointSpec) error 
 }
 
 func endpointSettings(ep pop.EndpointSpec) *network.EndpointSettings {
-	es := &network.EndpointSettings{}
+	es := &network.EndpointSettings{Aliases: ep.Aliases}
 	if ep.IPv4 != "" {
 		es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: ep.IPv4}
 	}

@@ -54,6 +54,7 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 		{"Lookups", testLookups},
 		{"LogsAndImages", testLogsAndImages},
 		{"Concurrent", testConcurrent},
+		{"HostOptions", testHostOptions},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

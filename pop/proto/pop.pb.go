@@ -286,6 +286,7 @@ type Endpoint struct {
 	Gateway       string                 `protobuf:"bytes,5,opt,name=gateway,proto3" json:"gateway,omitempty"`
 	Mac           string                 `protobuf:"bytes,6,opt,name=mac,proto3" json:"mac,omitempty"`
 	EndpointId    string                 `protobuf:"bytes,7,opt,name=endpoint_id,json=endpointId,proto3" json:"endpoint_id,omitempty"`
+	Aliases       []string               `protobuf:"bytes,8,rep,name=aliases,proto3" json:"aliases,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -369,6 +370,228 @@ func (x *Endpoint) GetEndpointId() string {
 	return ""
 }
 
+func (x *Endpoint) GetAliases() []string {
+	if x != nil {
+		return x.Aliases
+	}
+	return nil
+}
+
+// PortBinding publishes a container port on the engine's host.
+type PortBinding struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	HostIp        string                 `protobuf:"bytes,1,opt,name=host_ip,json=hostIp,proto3" json:"host_ip,omitempty"` // empty: every address
+	HostPort      int32                  `protobuf:"varint,2,opt,name=host_port,json=hostPort,proto3" json:"host_port,omitempty"`
+	ContainerPort int32                  `protobuf:"varint,3,opt,name=container_port,json=containerPort,proto3" json:"container_port,omitempty"`
+	Protocol      string                 `protobuf:"bytes,4,opt,name=protocol,proto3" json:"protocol,omitempty"` // tcp (empty) or udp
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PortBinding) Reset() {
+	*x = PortBinding{}
+	mi := &file_pop_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PortBinding) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PortBinding) ProtoMessage() {}
+
+func (x *PortBinding) ProtoReflect() protoreflect.Message {
+	mi := &file_pop_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PortBinding.ProtoReflect.Descriptor instead.
+func (*PortBinding) Descriptor() ([]byte, []int) {
+	return file_pop_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *PortBinding) GetHostIp() string {
+	if x != nil {
+		return x.HostIp
+	}
+	return ""
+}
+
+func (x *PortBinding) GetHostPort() int32 {
+	if x != nil {
+		return x.HostPort
+	}
+	return 0
+}
+
+func (x *PortBinding) GetContainerPort() int32 {
+	if x != nil {
+		return x.ContainerPort
+	}
+	return 0
+}
+
+func (x *PortBinding) GetProtocol() string {
+	if x != nil {
+		return x.Protocol
+	}
+	return ""
+}
+
+// BindMount mounts a host path into the container.
+type BindMount struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Source        string                 `protobuf:"bytes,1,opt,name=source,proto3" json:"source,omitempty"`
+	Target        string                 `protobuf:"bytes,2,opt,name=target,proto3" json:"target,omitempty"`
+	ReadOnly      bool                   `protobuf:"varint,3,opt,name=read_only,json=readOnly,proto3" json:"read_only,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *BindMount) Reset() {
+	*x = BindMount{}
+	mi := &file_pop_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BindMount) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BindMount) ProtoMessage() {}
+
+func (x *BindMount) ProtoReflect() protoreflect.Message {
+	mi := &file_pop_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BindMount.ProtoReflect.Descriptor instead.
+func (*BindMount) Descriptor() ([]byte, []int) {
+	return file_pop_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *BindMount) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *BindMount) GetTarget() string {
+	if x != nil {
+		return x.Target
+	}
+	return ""
+}
+
+func (x *BindMount) GetReadOnly() bool {
+	if x != nil {
+		return x.ReadOnly
+	}
+	return false
+}
+
+// HostOptions are the settings beyond image, resources and networks.
+type HostOptions struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Cmd           []string               `protobuf:"bytes,1,rep,name=cmd,proto3" json:"cmd,omitempty"`           // empty: the image's CMD
+	Hostname      string                 `protobuf:"bytes,2,opt,name=hostname,proto3" json:"hostname,omitempty"` // empty: the container's name
+	Dns           []string               `protobuf:"bytes,3,rep,name=dns,proto3" json:"dns,omitempty"`
+	Ports         []*PortBinding         `protobuf:"bytes,4,rep,name=ports,proto3" json:"ports,omitempty"`
+	Expose        []string               `protobuf:"bytes,5,rep,name=expose,proto3" json:"expose,omitempty"` // port/proto
+	Mounts        []*BindMount           `protobuf:"bytes,6,rep,name=mounts,proto3" json:"mounts,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *HostOptions) Reset() {
+	*x = HostOptions{}
+	mi := &file_pop_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *HostOptions) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*HostOptions) ProtoMessage() {}
+
+func (x *HostOptions) ProtoReflect() protoreflect.Message {
+	mi := &file_pop_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use HostOptions.ProtoReflect.Descriptor instead.
+func (*HostOptions) Descriptor() ([]byte, []int) {
+	return file_pop_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *HostOptions) GetCmd() []string {
+	if x != nil {
+		return x.Cmd
+	}
+	return nil
+}
+
+func (x *HostOptions) GetHostname() string {
+	if x != nil {
+		return x.Hostname
+	}
+	return ""
+}
+
+func (x *HostOptions) GetDns() []string {
+	if x != nil {
+		return x.Dns
+	}
+	return nil
+}
+
+func (x *HostOptions) GetPorts() []*PortBinding {
+	if x != nil {
+		return x.Ports
+	}
+	return nil
+}
+
+func (x *HostOptions) GetExpose() []string {
+	if x != nil {
+		return x.Expose
+	}
+	return nil
+}
+
+func (x *HostOptions) GetMounts() []*BindMount {
+	if x != nil {
+		return x.Mounts
+	}
+	return nil
+}
+
 type Container struct {
 	state          protoimpl.MessageState `protogen:"open.v1"`
 	Id             string                 `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
@@ -388,13 +611,14 @@ type Container struct {
 	Metadata       map[string]string      `protobuf:"bytes,15,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	CapAdd         []string               `protobuf:"bytes,16,rep,name=cap_add,json=capAdd,proto3" json:"cap_add,omitempty"`
 	Sysctls        map[string]string      `protobuf:"bytes,17,rep,name=sysctls,proto3" json:"sysctls,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Host           *HostOptions           `protobuf:"bytes,18,opt,name=host,proto3" json:"host,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
 }
 
 func (x *Container) Reset() {
 	*x = Container{}
-	mi := &file_pop_proto_msgTypes[4]
+	mi := &file_pop_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -406,7 +630,7 @@ func (x *Container) String() string {
 func (*Container) ProtoMessage() {}
 
 func (x *Container) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[4]
+	mi := &file_pop_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -419,7 +643,7 @@ func (x *Container) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Container.ProtoReflect.Descriptor instead.
 func (*Container) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{4}
+	return file_pop_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *Container) GetId() string {
@@ -541,6 +765,13 @@ func (x *Container) GetSysctls() map[string]string {
 	return nil
 }
 
+func (x *Container) GetHost() *HostOptions {
+	if x != nil {
+		return x.Host
+	}
+	return nil
+}
+
 type ContainerList struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	List          []*Container           `protobuf:"bytes,1,rep,name=list,proto3" json:"list,omitempty"`
@@ -550,7 +781,7 @@ type ContainerList struct {
 
 func (x *ContainerList) Reset() {
 	*x = ContainerList{}
-	mi := &file_pop_proto_msgTypes[5]
+	mi := &file_pop_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -562,7 +793,7 @@ func (x *ContainerList) String() string {
 func (*ContainerList) ProtoMessage() {}
 
 func (x *ContainerList) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[5]
+	mi := &file_pop_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -575,7 +806,7 @@ func (x *ContainerList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerList.ProtoReflect.Descriptor instead.
 func (*ContainerList) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{5}
+	return file_pop_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ContainerList) GetList() []*Container {
@@ -589,13 +820,14 @@ type EndpointConfig struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Network       string                 `protobuf:"bytes,1,opt,name=network,proto3" json:"network,omitempty"` // name or id
 	Ipv4          string                 `protobuf:"bytes,2,opt,name=ipv4,proto3" json:"ipv4,omitempty"`       // empty: assign one
+	Aliases       []string               `protobuf:"bytes,3,rep,name=aliases,proto3" json:"aliases,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *EndpointConfig) Reset() {
 	*x = EndpointConfig{}
-	mi := &file_pop_proto_msgTypes[6]
+	mi := &file_pop_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -607,7 +839,7 @@ func (x *EndpointConfig) String() string {
 func (*EndpointConfig) ProtoMessage() {}
 
 func (x *EndpointConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[6]
+	mi := &file_pop_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -620,7 +852,7 @@ func (x *EndpointConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndpointConfig.ProtoReflect.Descriptor instead.
 func (*EndpointConfig) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{6}
+	return file_pop_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *EndpointConfig) GetNetwork() string {
@@ -637,6 +869,13 @@ func (x *EndpointConfig) GetIpv4() string {
 	return ""
 }
 
+func (x *EndpointConfig) GetAliases() []string {
+	if x != nil {
+		return x.Aliases
+	}
+	return nil
+}
+
 type ContainerConfig struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -647,13 +886,14 @@ type ContainerConfig struct {
 	Metadata      map[string]string      `protobuf:"bytes,6,rep,name=metadata,proto3" json:"metadata,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	CapAdd        []string               `protobuf:"bytes,7,rep,name=cap_add,json=capAdd,proto3" json:"cap_add,omitempty"`
 	Sysctls       map[string]string      `protobuf:"bytes,8,rep,name=sysctls,proto3" json:"sysctls,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	Host          *HostOptions           `protobuf:"bytes,9,opt,name=host,proto3" json:"host,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *ContainerConfig) Reset() {
 	*x = ContainerConfig{}
-	mi := &file_pop_proto_msgTypes[7]
+	mi := &file_pop_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -665,7 +905,7 @@ func (x *ContainerConfig) String() string {
 func (*ContainerConfig) ProtoMessage() {}
 
 func (x *ContainerConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[7]
+	mi := &file_pop_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -678,7 +918,7 @@ func (x *ContainerConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ContainerConfig.ProtoReflect.Descriptor instead.
 func (*ContainerConfig) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{7}
+	return file_pop_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *ContainerConfig) GetName() string {
@@ -737,6 +977,13 @@ func (x *ContainerConfig) GetSysctls() map[string]string {
 	return nil
 }
 
+func (x *ContainerConfig) GetHost() *HostOptions {
+	if x != nil {
+		return x.Host
+	}
+	return nil
+}
+
 // NewMetadata merges entries into a container's metadata; an empty value
 // deletes the key.
 type NewMetadata struct {
@@ -749,7 +996,7 @@ type NewMetadata struct {
 
 func (x *NewMetadata) Reset() {
 	*x = NewMetadata{}
-	mi := &file_pop_proto_msgTypes[8]
+	mi := &file_pop_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -761,7 +1008,7 @@ func (x *NewMetadata) String() string {
 func (*NewMetadata) ProtoMessage() {}
 
 func (x *NewMetadata) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[8]
+	mi := &file_pop_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -774,7 +1021,7 @@ func (x *NewMetadata) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NewMetadata.ProtoReflect.Descriptor instead.
 func (*NewMetadata) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{8}
+	return file_pop_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *NewMetadata) GetFilter() *Filter {
@@ -807,7 +1054,7 @@ type Network struct {
 
 func (x *Network) Reset() {
 	*x = Network{}
-	mi := &file_pop_proto_msgTypes[9]
+	mi := &file_pop_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -819,7 +1066,7 @@ func (x *Network) String() string {
 func (*Network) ProtoMessage() {}
 
 func (x *Network) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[9]
+	mi := &file_pop_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -832,7 +1079,7 @@ func (x *Network) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Network.ProtoReflect.Descriptor instead.
 func (*Network) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{9}
+	return file_pop_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Network) GetId() string {
@@ -900,7 +1147,7 @@ type NetworkList struct {
 
 func (x *NetworkList) Reset() {
 	*x = NetworkList{}
-	mi := &file_pop_proto_msgTypes[10]
+	mi := &file_pop_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -912,7 +1159,7 @@ func (x *NetworkList) String() string {
 func (*NetworkList) ProtoMessage() {}
 
 func (x *NetworkList) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[10]
+	mi := &file_pop_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -925,7 +1172,7 @@ func (x *NetworkList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetworkList.ProtoReflect.Descriptor instead.
 func (*NetworkList) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{10}
+	return file_pop_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *NetworkList) GetList() []*Network {
@@ -948,7 +1195,7 @@ type NetworkConfig struct {
 
 func (x *NetworkConfig) Reset() {
 	*x = NetworkConfig{}
-	mi := &file_pop_proto_msgTypes[11]
+	mi := &file_pop_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -960,7 +1207,7 @@ func (x *NetworkConfig) String() string {
 func (*NetworkConfig) ProtoMessage() {}
 
 func (x *NetworkConfig) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[11]
+	mi := &file_pop_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -973,7 +1220,7 @@ func (x *NetworkConfig) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use NetworkConfig.ProtoReflect.Descriptor instead.
 func (*NetworkConfig) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{11}
+	return file_pop_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *NetworkConfig) GetName() string {
@@ -1026,7 +1273,7 @@ type Image struct {
 
 func (x *Image) Reset() {
 	*x = Image{}
-	mi := &file_pop_proto_msgTypes[12]
+	mi := &file_pop_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1038,7 +1285,7 @@ func (x *Image) String() string {
 func (*Image) ProtoMessage() {}
 
 func (x *Image) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[12]
+	mi := &file_pop_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1051,7 +1298,7 @@ func (x *Image) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Image.ProtoReflect.Descriptor instead.
 func (*Image) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{12}
+	return file_pop_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *Image) GetId() string {
@@ -1112,7 +1359,7 @@ type ImageList struct {
 
 func (x *ImageList) Reset() {
 	*x = ImageList{}
-	mi := &file_pop_proto_msgTypes[13]
+	mi := &file_pop_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1124,7 +1371,7 @@ func (x *ImageList) String() string {
 func (*ImageList) ProtoMessage() {}
 
 func (x *ImageList) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[13]
+	mi := &file_pop_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1137,7 +1384,7 @@ func (x *ImageList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageList.ProtoReflect.Descriptor instead.
 func (*ImageList) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{13}
+	return file_pop_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ImageList) GetList() []*Image {
@@ -1160,7 +1407,7 @@ type Flavour struct {
 
 func (x *Flavour) Reset() {
 	*x = Flavour{}
-	mi := &file_pop_proto_msgTypes[14]
+	mi := &file_pop_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1172,7 +1419,7 @@ func (x *Flavour) String() string {
 func (*Flavour) ProtoMessage() {}
 
 func (x *Flavour) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[14]
+	mi := &file_pop_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1185,7 +1432,7 @@ func (x *Flavour) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Flavour.ProtoReflect.Descriptor instead.
 func (*Flavour) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{14}
+	return file_pop_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *Flavour) GetId() string {
@@ -1232,7 +1479,7 @@ type FlavourList struct {
 
 func (x *FlavourList) Reset() {
 	*x = FlavourList{}
-	mi := &file_pop_proto_msgTypes[15]
+	mi := &file_pop_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1244,7 +1491,7 @@ func (x *FlavourList) String() string {
 func (*FlavourList) ProtoMessage() {}
 
 func (x *FlavourList) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[15]
+	mi := &file_pop_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1257,7 +1504,7 @@ func (x *FlavourList) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use FlavourList.ProtoReflect.Descriptor instead.
 func (*FlavourList) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{15}
+	return file_pop_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *FlavourList) GetList() []*Flavour {
@@ -1290,7 +1537,7 @@ type Infos struct {
 
 func (x *Infos) Reset() {
 	*x = Infos{}
-	mi := &file_pop_proto_msgTypes[16]
+	mi := &file_pop_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1302,7 +1549,7 @@ func (x *Infos) String() string {
 func (*Infos) ProtoMessage() {}
 
 func (x *Infos) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[16]
+	mi := &file_pop_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1315,7 +1562,7 @@ func (x *Infos) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Infos.ProtoReflect.Descriptor instead.
 func (*Infos) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{16}
+	return file_pop_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Infos) GetType() string {
@@ -1412,7 +1659,7 @@ type LogsRequest struct {
 
 func (x *LogsRequest) Reset() {
 	*x = LogsRequest{}
-	mi := &file_pop_proto_msgTypes[17]
+	mi := &file_pop_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1424,7 +1671,7 @@ func (x *LogsRequest) String() string {
 func (*LogsRequest) ProtoMessage() {}
 
 func (x *LogsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[17]
+	mi := &file_pop_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1437,7 +1684,7 @@ func (x *LogsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsRequest.ProtoReflect.Descriptor instead.
 func (*LogsRequest) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{17}
+	return file_pop_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *LogsRequest) GetFilter() *Filter {
@@ -1463,7 +1710,7 @@ type LogsReply struct {
 
 func (x *LogsReply) Reset() {
 	*x = LogsReply{}
-	mi := &file_pop_proto_msgTypes[18]
+	mi := &file_pop_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1475,7 +1722,7 @@ func (x *LogsReply) String() string {
 func (*LogsReply) ProtoMessage() {}
 
 func (x *LogsReply) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[18]
+	mi := &file_pop_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1488,7 +1735,7 @@ func (x *LogsReply) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use LogsReply.ProtoReflect.Descriptor instead.
 func (*LogsReply) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{18}
+	return file_pop_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *LogsReply) GetText() []byte {
@@ -1507,7 +1754,7 @@ type PullRequest struct {
 
 func (x *PullRequest) Reset() {
 	*x = PullRequest{}
-	mi := &file_pop_proto_msgTypes[19]
+	mi := &file_pop_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1519,7 +1766,7 @@ func (x *PullRequest) String() string {
 func (*PullRequest) ProtoMessage() {}
 
 func (x *PullRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[19]
+	mi := &file_pop_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1532,7 +1779,7 @@ func (x *PullRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PullRequest.ProtoReflect.Descriptor instead.
 func (*PullRequest) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{19}
+	return file_pop_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *PullRequest) GetRef() string {
@@ -1551,7 +1798,7 @@ type ImageChunk struct {
 
 func (x *ImageChunk) Reset() {
 	*x = ImageChunk{}
-	mi := &file_pop_proto_msgTypes[20]
+	mi := &file_pop_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1563,7 +1810,7 @@ func (x *ImageChunk) String() string {
 func (*ImageChunk) ProtoMessage() {}
 
 func (x *ImageChunk) ProtoReflect() protoreflect.Message {
-	mi := &file_pop_proto_msgTypes[20]
+	mi := &file_pop_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1576,7 +1823,7 @@ func (x *ImageChunk) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ImageChunk.ProtoReflect.Descriptor instead.
 func (*ImageChunk) Descriptor() ([]byte, []int) {
-	return file_pop_proto_rawDescGZIP(), []int{20}
+	return file_pop_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *ImageChunk) GetData() []byte {
@@ -1601,7 +1848,7 @@ const file_pop_proto_rawDesc = "" +
 	"\x02id\x18\x01 \x01(\tH\x00R\x02id\x12\x14\n" +
 	"\x04name\x18\x02 \x01(\tH\x00R\x04nameB\n" +
 	"\n" +
-	"\bselector\"\xb5\x01\n" +
+	"\bselector\"\xcf\x01\n" +
 	"\bEndpoint\x12\x15\n" +
 	"\x06net_id\x18\x01 \x01(\tR\x05netId\x12\x19\n" +
 	"\bnet_name\x18\x02 \x01(\tR\anetName\x12\x12\n" +
@@ -1610,7 +1857,24 @@ const file_pop_proto_rawDesc = "" +
 	"\agateway\x18\x05 \x01(\tR\agateway\x12\x10\n" +
 	"\x03mac\x18\x06 \x01(\tR\x03mac\x12\x1f\n" +
 	"\vendpoint_id\x18\a \x01(\tR\n" +
-	"endpointId\"\xcd\x06\n" +
+	"endpointId\x12\x18\n" +
+	"\aaliases\x18\b \x03(\tR\aaliases\"\x86\x01\n" +
+	"\vPortBinding\x12\x17\n" +
+	"\ahost_ip\x18\x01 \x01(\tR\x06hostIp\x12\x1b\n" +
+	"\thost_port\x18\x02 \x01(\x05R\bhostPort\x12%\n" +
+	"\x0econtainer_port\x18\x03 \x01(\x05R\rcontainerPort\x12\x1a\n" +
+	"\bprotocol\x18\x04 \x01(\tR\bprotocol\"X\n" +
+	"\tBindMount\x12\x16\n" +
+	"\x06source\x18\x01 \x01(\tR\x06source\x12\x16\n" +
+	"\x06target\x18\x02 \x01(\tR\x06target\x12\x1b\n" +
+	"\tread_only\x18\x03 \x01(\bR\breadOnly\"\xbd\x01\n" +
+	"\vHostOptions\x12\x10\n" +
+	"\x03cmd\x18\x01 \x03(\tR\x03cmd\x12\x1a\n" +
+	"\bhostname\x18\x02 \x01(\tR\bhostname\x12\x10\n" +
+	"\x03dns\x18\x03 \x03(\tR\x03dns\x12*\n" +
+	"\x05ports\x18\x04 \x03(\v2\x14.vim_pop.PortBindingR\x05ports\x12\x16\n" +
+	"\x06expose\x18\x05 \x03(\tR\x06expose\x12*\n" +
+	"\x06mounts\x18\x06 \x03(\v2\x12.vim_pop.BindMountR\x06mounts\"\xf7\x06\n" +
 	"\tContainer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +
@@ -1629,7 +1893,8 @@ const file_pop_proto_rawDesc = "" +
 	"\x03env\x18\x0e \x03(\v2\x1b.vim_pop.Container.EnvEntryR\x03env\x12<\n" +
 	"\bmetadata\x18\x0f \x03(\v2 .vim_pop.Container.MetadataEntryR\bmetadata\x12\x17\n" +
 	"\acap_add\x18\x10 \x03(\tR\x06capAdd\x129\n" +
-	"\asysctls\x18\x11 \x03(\v2\x1f.vim_pop.Container.SysctlsEntryR\asysctls\x1a6\n" +
+	"\asysctls\x18\x11 \x03(\v2\x1f.vim_pop.Container.SysctlsEntryR\asysctls\x12(\n" +
+	"\x04host\x18\x12 \x01(\v2\x14.vim_pop.HostOptionsR\x04host\x1a6\n" +
 	"\bEnvEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a;\n" +
@@ -1640,10 +1905,11 @@ const file_pop_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"7\n" +
 	"\rContainerList\x12&\n" +
-	"\x04list\x18\x01 \x03(\v2\x12.vim_pop.ContainerR\x04list\">\n" +
+	"\x04list\x18\x01 \x03(\v2\x12.vim_pop.ContainerR\x04list\"X\n" +
 	"\x0eEndpointConfig\x12\x18\n" +
 	"\anetwork\x18\x01 \x01(\tR\anetwork\x12\x12\n" +
-	"\x04ipv4\x18\x02 \x01(\tR\x04ipv4\"\x90\x04\n" +
+	"\x04ipv4\x18\x02 \x01(\tR\x04ipv4\x12\x18\n" +
+	"\aaliases\x18\x03 \x03(\tR\aaliases\"\xba\x04\n" +
 	"\x0fContainerConfig\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05image\x18\x02 \x01(\tR\x05image\x12\x18\n" +
@@ -1652,7 +1918,8 @@ const file_pop_proto_rawDesc = "" +
 	"\x03env\x18\x05 \x03(\v2!.vim_pop.ContainerConfig.EnvEntryR\x03env\x12B\n" +
 	"\bmetadata\x18\x06 \x03(\v2&.vim_pop.ContainerConfig.MetadataEntryR\bmetadata\x12\x17\n" +
 	"\acap_add\x18\a \x03(\tR\x06capAdd\x12?\n" +
-	"\asysctls\x18\b \x03(\v2%.vim_pop.ContainerConfig.SysctlsEntryR\asysctls\x1a6\n" +
+	"\asysctls\x18\b \x03(\v2%.vim_pop.ContainerConfig.SysctlsEntryR\asysctls\x12(\n" +
+	"\x04host\x18\t \x01(\v2\x14.vim_pop.HostOptionsR\x04host\x1a6\n" +
 	"\bEnvEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a;\n" +
@@ -1780,106 +2047,113 @@ func file_pop_proto_rawDescGZIP() []byte {
 }
 
 var file_pop_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_pop_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_pop_proto_msgTypes = make([]protoimpl.MessageInfo, 33)
 var file_pop_proto_goTypes = []any{
 	(Status)(0),                   // 0: vim_pop.Status
 	(*Credentials)(nil),           // 1: vim_pop.Credentials
 	(*Token)(nil),                 // 2: vim_pop.Token
 	(*Filter)(nil),                // 3: vim_pop.Filter
 	(*Endpoint)(nil),              // 4: vim_pop.Endpoint
-	(*Container)(nil),             // 5: vim_pop.Container
-	(*ContainerList)(nil),         // 6: vim_pop.ContainerList
-	(*EndpointConfig)(nil),        // 7: vim_pop.EndpointConfig
-	(*ContainerConfig)(nil),       // 8: vim_pop.ContainerConfig
-	(*NewMetadata)(nil),           // 9: vim_pop.NewMetadata
-	(*Network)(nil),               // 10: vim_pop.Network
-	(*NetworkList)(nil),           // 11: vim_pop.NetworkList
-	(*NetworkConfig)(nil),         // 12: vim_pop.NetworkConfig
-	(*Image)(nil),                 // 13: vim_pop.Image
-	(*ImageList)(nil),             // 14: vim_pop.ImageList
-	(*Flavour)(nil),               // 15: vim_pop.Flavour
-	(*FlavourList)(nil),           // 16: vim_pop.FlavourList
-	(*Infos)(nil),                 // 17: vim_pop.Infos
-	(*LogsRequest)(nil),           // 18: vim_pop.LogsRequest
-	(*LogsReply)(nil),             // 19: vim_pop.LogsReply
-	(*PullRequest)(nil),           // 20: vim_pop.PullRequest
-	(*ImageChunk)(nil),            // 21: vim_pop.ImageChunk
-	nil,                           // 22: vim_pop.Container.EnvEntry
-	nil,                           // 23: vim_pop.Container.MetadataEntry
-	nil,                           // 24: vim_pop.Container.SysctlsEntry
-	nil,                           // 25: vim_pop.ContainerConfig.EnvEntry
-	nil,                           // 26: vim_pop.ContainerConfig.MetadataEntry
-	nil,                           // 27: vim_pop.ContainerConfig.SysctlsEntry
-	nil,                           // 28: vim_pop.NewMetadata.EntriesEntry
-	nil,                           // 29: vim_pop.Image.LabelsEntry
-	nil,                           // 30: vim_pop.Infos.ContainersEntry
-	(*timestamppb.Timestamp)(nil), // 31: google.protobuf.Timestamp
-	(*emptypb.Empty)(nil),         // 32: google.protobuf.Empty
+	(*PortBinding)(nil),           // 5: vim_pop.PortBinding
+	(*BindMount)(nil),             // 6: vim_pop.BindMount
+	(*HostOptions)(nil),           // 7: vim_pop.HostOptions
+	(*Container)(nil),             // 8: vim_pop.Container
+	(*ContainerList)(nil),         // 9: vim_pop.ContainerList
+	(*EndpointConfig)(nil),        // 10: vim_pop.EndpointConfig
+	(*ContainerConfig)(nil),       // 11: vim_pop.ContainerConfig
+	(*NewMetadata)(nil),           // 12: vim_pop.NewMetadata
+	(*Network)(nil),               // 13: vim_pop.Network
+	(*NetworkList)(nil),           // 14: vim_pop.NetworkList
+	(*NetworkConfig)(nil),         // 15: vim_pop.NetworkConfig
+	(*Image)(nil),                 // 16: vim_pop.Image
+	(*ImageList)(nil),             // 17: vim_pop.ImageList
+	(*Flavour)(nil),               // 18: vim_pop.Flavour
+	(*FlavourList)(nil),           // 19: vim_pop.FlavourList
+	(*Infos)(nil),                 // 20: vim_pop.Infos
+	(*LogsRequest)(nil),           // 21: vim_pop.LogsRequest
+	(*LogsReply)(nil),             // 22: vim_pop.LogsReply
+	(*PullRequest)(nil),           // 23: vim_pop.PullRequest
+	(*ImageChunk)(nil),            // 24: vim_pop.ImageChunk
+	nil,                           // 25: vim_pop.Container.EnvEntry
+	nil,                           // 26: vim_pop.Container.MetadataEntry
+	nil,                           // 27: vim_pop.Container.SysctlsEntry
+	nil,                           // 28: vim_pop.ContainerConfig.EnvEntry
+	nil,                           // 29: vim_pop.ContainerConfig.MetadataEntry
+	nil,                           // 30: vim_pop.ContainerConfig.SysctlsEntry
+	nil,                           // 31: vim_pop.NewMetadata.EntriesEntry
+	nil,                           // 32: vim_pop.Image.LabelsEntry
+	nil,                           // 33: vim_pop.Infos.ContainersEntry
+	(*timestamppb.Timestamp)(nil), // 34: google.protobuf.Timestamp
+	(*emptypb.Empty)(nil),         // 35: google.protobuf.Empty
 }
 var file_pop_proto_depIdxs = []int32{
-	31, // 0: vim_pop.Token.expires:type_name -> google.protobuf.Timestamp
-	0,  // 1: vim_pop.Container.status:type_name -> vim_pop.Status
-	31, // 2: vim_pop.Container.created:type_name -> google.protobuf.Timestamp
-	31, // 3: vim_pop.Container.started:type_name -> google.protobuf.Timestamp
-	31, // 4: vim_pop.Container.finished:type_name -> google.protobuf.Timestamp
-	4,  // 5: vim_pop.Container.endpoints:type_name -> vim_pop.Endpoint
-	22, // 6: vim_pop.Container.env:type_name -> vim_pop.Container.EnvEntry
-	23, // 7: vim_pop.Container.metadata:type_name -> vim_pop.Container.MetadataEntry
-	24, // 8: vim_pop.Container.sysctls:type_name -> vim_pop.Container.SysctlsEntry
-	5,  // 9: vim_pop.ContainerList.list:type_name -> vim_pop.Container
-	7,  // 10: vim_pop.ContainerConfig.endpoints:type_name -> vim_pop.EndpointConfig
-	25, // 11: vim_pop.ContainerConfig.env:type_name -> vim_pop.ContainerConfig.EnvEntry
-	26, // 12: vim_pop.ContainerConfig.metadata:type_name -> vim_pop.ContainerConfig.MetadataEntry
-	27, // 13: vim_pop.ContainerConfig.sysctls:type_name -> vim_pop.ContainerConfig.SysctlsEntry
-	3,  // 14: vim_pop.NewMetadata.filter:type_name -> vim_pop.Filter
-	28, // 15: vim_pop.NewMetadata.entries:type_name -> vim_pop.NewMetadata.EntriesEntry
-	10, // 16: vim_pop.NetworkList.list:type_name -> vim_pop.Network
-	31, // 17: vim_pop.Image.created:type_name -> google.protobuf.Timestamp
-	29, // 18: vim_pop.Image.labels:type_name -> vim_pop.Image.LabelsEntry
-	13, // 19: vim_pop.ImageList.list:type_name -> vim_pop.Image
-	15, // 20: vim_pop.FlavourList.list:type_name -> vim_pop.Flavour
-	31, // 21: vim_pop.Infos.timestamp:type_name -> google.protobuf.Timestamp
-	30, // 22: vim_pop.Infos.containers:type_name -> vim_pop.Infos.ContainersEntry
-	3,  // 23: vim_pop.LogsRequest.filter:type_name -> vim_pop.Filter
-	1,  // 24: vim_pop.Pop.Login:input_type -> vim_pop.Credentials
-	32, // 25: vim_pop.Pop.Logout:input_type -> google.protobuf.Empty
-	32, // 26: vim_pop.Pop.Info:input_type -> google.protobuf.Empty
-	3,  // 27: vim_pop.Pop.Containers:input_type -> vim_pop.Filter
-	3,  // 28: vim_pop.Pop.Images:input_type -> vim_pop.Filter
-	3,  // 29: vim_pop.Pop.Networks:input_type -> vim_pop.Filter
-	3,  // 30: vim_pop.Pop.Flavours:input_type -> vim_pop.Filter
-	8,  // 31: vim_pop.Pop.Create:input_type -> vim_pop.ContainerConfig
-	9,  // 32: vim_pop.Pop.Metadata:input_type -> vim_pop.NewMetadata
-	3,  // 33: vim_pop.Pop.Start:input_type -> vim_pop.Filter
-	3,  // 34: vim_pop.Pop.Stop:input_type -> vim_pop.Filter
-	3,  // 35: vim_pop.Pop.Delete:input_type -> vim_pop.Filter
-	18, // 36: vim_pop.Pop.Logs:input_type -> vim_pop.LogsRequest
-	12, // 37: vim_pop.Pop.CreateNetwork:input_type -> vim_pop.NetworkConfig
-	3,  // 38: vim_pop.Pop.DeleteNetwork:input_type -> vim_pop.Filter
-	20, // 39: vim_pop.Pop.PullImage:input_type -> vim_pop.PullRequest
-	21, // 40: vim_pop.Pop.LoadImage:input_type -> vim_pop.ImageChunk
-	2,  // 41: vim_pop.Pop.Login:output_type -> vim_pop.Token
-	32, // 42: vim_pop.Pop.Logout:output_type -> google.protobuf.Empty
-	17, // 43: vim_pop.Pop.Info:output_type -> vim_pop.Infos
-	6,  // 44: vim_pop.Pop.Containers:output_type -> vim_pop.ContainerList
-	14, // 45: vim_pop.Pop.Images:output_type -> vim_pop.ImageList
-	11, // 46: vim_pop.Pop.Networks:output_type -> vim_pop.NetworkList
-	16, // 47: vim_pop.Pop.Flavours:output_type -> vim_pop.FlavourList
-	5,  // 48: vim_pop.Pop.Create:output_type -> vim_pop.Container
-	5,  // 49: vim_pop.Pop.Metadata:output_type -> vim_pop.Container
-	5,  // 50: vim_pop.Pop.Start:output_type -> vim_pop.Container
-	5,  // 51: vim_pop.Pop.Stop:output_type -> vim_pop.Container
-	32, // 52: vim_pop.Pop.Delete:output_type -> google.protobuf.Empty
-	19, // 53: vim_pop.Pop.Logs:output_type -> vim_pop.LogsReply
-	10, // 54: vim_pop.Pop.CreateNetwork:output_type -> vim_pop.Network
-	32, // 55: vim_pop.Pop.DeleteNetwork:output_type -> google.protobuf.Empty
-	13, // 56: vim_pop.Pop.PullImage:output_type -> vim_pop.Image
-	14, // 57: vim_pop.Pop.LoadImage:output_type -> vim_pop.ImageList
-	41, // [41:58] is the sub-list for method output_type
-	24, // [24:41] is the sub-list for method input_type
-	24, // [24:24] is the sub-list for extension type_name
-	24, // [24:24] is the sub-list for extension extendee
-	0,  // [0:24] is the sub-list for field type_name
+	34, // 0: vim_pop.Token.expires:type_name -> google.protobuf.Timestamp
+	5,  // 1: vim_pop.HostOptions.ports:type_name -> vim_pop.PortBinding
+	6,  // 2: vim_pop.HostOptions.mounts:type_name -> vim_pop.BindMount
+	0,  // 3: vim_pop.Container.status:type_name -> vim_pop.Status
+	34, // 4: vim_pop.Container.created:type_name -> google.protobuf.Timestamp
+	34, // 5: vim_pop.Container.started:type_name -> google.protobuf.Timestamp
+	34, // 6: vim_pop.Container.finished:type_name -> google.protobuf.Timestamp
+	4,  // 7: vim_pop.Container.endpoints:type_name -> vim_pop.Endpoint
+	25, // 8: vim_pop.Container.env:type_name -> vim_pop.Container.EnvEntry
+	26, // 9: vim_pop.Container.metadata:type_name -> vim_pop.Container.MetadataEntry
+	27, // 10: vim_pop.Container.sysctls:type_name -> vim_pop.Container.SysctlsEntry
+	7,  // 11: vim_pop.Container.host:type_name -> vim_pop.HostOptions
+	8,  // 12: vim_pop.ContainerList.list:type_name -> vim_pop.Container
+	10, // 13: vim_pop.ContainerConfig.endpoints:type_name -> vim_pop.EndpointConfig
+	28, // 14: vim_pop.ContainerConfig.env:type_name -> vim_pop.ContainerConfig.EnvEntry
+	29, // 15: vim_pop.ContainerConfig.metadata:type_name -> vim_pop.ContainerConfig.MetadataEntry
+	30, // 16: vim_pop.ContainerConfig.sysctls:type_name -> vim_pop.ContainerConfig.SysctlsEntry
+	7,  // 17: vim_pop.ContainerConfig.host:type_name -> vim_pop.HostOptions
+	3,  // 18: vim_pop.NewMetadata.filter:type_name -> vim_pop.Filter
+	31, // 19: vim_pop.NewMetadata.entries:type_name -> vim_pop.NewMetadata.EntriesEntry
+	13, // 20: vim_pop.NetworkList.list:type_name -> vim_pop.Network
+	34, // 21: vim_pop.Image.created:type_name -> google.protobuf.Timestamp
+	32, // 22: vim_pop.Image.labels:type_name -> vim_pop.Image.LabelsEntry
+	16, // 23: vim_pop.ImageList.list:type_name -> vim_pop.Image
+	18, // 24: vim_pop.FlavourList.list:type_name -> vim_pop.Flavour
+	34, // 25: vim_pop.Infos.timestamp:type_name -> google.protobuf.Timestamp
+	33, // 26: vim_pop.Infos.containers:type_name -> vim_pop.Infos.ContainersEntry
+	3,  // 27: vim_pop.LogsRequest.filter:type_name -> vim_pop.Filter
+	1,  // 28: vim_pop.Pop.Login:input_type -> vim_pop.Credentials
+	35, // 29: vim_pop.Pop.Logout:input_type -> google.protobuf.Empty
+	35, // 30: vim_pop.Pop.Info:input_type -> google.protobuf.Empty
+	3,  // 31: vim_pop.Pop.Containers:input_type -> vim_pop.Filter
+	3,  // 32: vim_pop.Pop.Images:input_type -> vim_pop.Filter
+	3,  // 33: vim_pop.Pop.Networks:input_type -> vim_pop.Filter
+	3,  // 34: vim_pop.Pop.Flavours:input_type -> vim_pop.Filter
+	11, // 35: vim_pop.Pop.Create:input_type -> vim_pop.ContainerConfig
+	12, // 36: vim_pop.Pop.Metadata:input_type -> vim_pop.NewMetadata
+	3,  // 37: vim_pop.Pop.Start:input_type -> vim_pop.Filter
+	3,  // 38: vim_pop.Pop.Stop:input_type -> vim_pop.Filter
+	3,  // 39: vim_pop.Pop.Delete:input_type -> vim_pop.Filter
+	21, // 40: vim_pop.Pop.Logs:input_type -> vim_pop.LogsRequest
+	15, // 41: vim_pop.Pop.CreateNetwork:input_type -> vim_pop.NetworkConfig
+	3,  // 42: vim_pop.Pop.DeleteNetwork:input_type -> vim_pop.Filter
+	23, // 43: vim_pop.Pop.PullImage:input_type -> vim_pop.PullRequest
+	24, // 44: vim_pop.Pop.LoadImage:input_type -> vim_pop.ImageChunk
+	2,  // 45: vim_pop.Pop.Login:output_type -> vim_pop.Token
+	35, // 46: vim_pop.Pop.Logout:output_type -> google.protobuf.Empty
+	20, // 47: vim_pop.Pop.Info:output_type -> vim_pop.Infos
+	9,  // 48: vim_pop.Pop.Containers:output_type -> vim_pop.ContainerList
+	17, // 49: vim_pop.Pop.Images:output_type -> vim_pop.ImageList
+	14, // 50: vim_pop.Pop.Networks:output_type -> vim_pop.NetworkList
+	19, // 51: vim_pop.Pop.Flavours:output_type -> vim_pop.FlavourList
+	8,  // 52: vim_pop.Pop.Create:output_type -> vim_pop.Container
+	8,  // 53: vim_pop.Pop.Metadata:output_type -> vim_pop.Container
+	8,  // 54: vim_pop.Pop.Start:output_type -> vim_pop.Container
+	8,  // 55: vim_pop.Pop.Stop:output_type -> vim_pop.Container
+	35, // 56: vim_pop.Pop.Delete:output_type -> google.protobuf.Empty
+	22, // 57: vim_pop.Pop.Logs:output_type -> vim_pop.LogsReply
+	13, // 58: vim_pop.Pop.CreateNetwork:output_type -> vim_pop.Network
+	35, // 59: vim_pop.Pop.DeleteNetwork:output_type -> google.protobuf.Empty
+	16, // 60: vim_pop.Pop.PullImage:output_type -> vim_pop.Image
+	17, // 61: vim_pop.Pop.LoadImage:output_type -> vim_pop.ImageList
+	45, // [45:62] is the sub-list for method output_type
+	28, // [28:45] is the sub-list for method input_type
+	28, // [28:28] is the sub-list for extension type_name
+	28, // [28:28] is the sub-list for extension extendee
+	0,  // [0:28] is the sub-list for field type_name
 }
 
 func init() { file_pop_proto_init() }
@@ -1897,7 +2171,7 @@ func file_pop_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_pop_proto_rawDesc), len(file_pop_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   30,
+			NumMessages:   33,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

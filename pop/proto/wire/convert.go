@@ -62,12 +62,50 @@ func FilterFromPB(f *pb.Filter) pop.Filter {
 
 func EndpointToPB(e pop.Endpoint) *pb.Endpoint {
 	return &pb.Endpoint{NetId: e.NetID, NetName: e.NetName, Ipv4: e.IPv4, Subnet: e.Subnet,
-		Gateway: e.Gateway, Mac: e.MAC, EndpointId: e.EndpointID}
+		Gateway: e.Gateway, Mac: e.MAC, EndpointId: e.EndpointID, Aliases: copyStrings(e.Aliases)}
 }
 
 func EndpointFromPB(e *pb.Endpoint) pop.Endpoint {
 	return pop.Endpoint{NetID: e.GetNetId(), NetName: e.GetNetName(), IPv4: e.GetIpv4(), Subnet: e.GetSubnet(),
-		Gateway: e.GetGateway(), MAC: e.GetMac(), EndpointID: e.GetEndpointId()}
+		Gateway: e.GetGateway(), MAC: e.GetMac(), EndpointID: e.GetEndpointId(), Aliases: copyStrings(e.GetAliases())}
+}
+
+// HostOptionsToPB gives nil for no options, so older peers see nothing new.
+func HostOptionsToPB(h pop.HostOptions) *pb.HostOptions {
+	if h.Hostname == "" && len(h.Cmd) == 0 && len(h.DNS) == 0 && len(h.Ports) == 0 && len(h.Expose) == 0 && len(h.Mounts) == 0 {
+		return nil
+	}
+	out := &pb.HostOptions{Cmd: copyStrings(h.Cmd), Hostname: h.Hostname, Dns: copyStrings(h.DNS), Expose: copyStrings(h.Expose)}
+	for _, p := range h.Ports {
+		out.Ports = append(out.Ports, &pb.PortBinding{HostIp: p.HostIP, HostPort: clampPort(p.HostPort),
+			ContainerPort: clampPort(p.ContainerPort), Protocol: p.Protocol})
+	}
+	for _, m := range h.Mounts {
+		out.Mounts = append(out.Mounts, &pb.BindMount{Source: m.Source, Target: m.Target, ReadOnly: m.ReadOnly})
+	}
+	return out
+}
+
+func HostOptionsFromPB(h *pb.HostOptions) pop.HostOptions {
+	out := pop.HostOptions{Cmd: copyStrings(h.GetCmd()), Hostname: h.GetHostname(), DNS: copyStrings(h.GetDns()),
+		Expose: copyStrings(h.GetExpose())}
+	for _, p := range h.GetPorts() {
+		out.Ports = append(out.Ports, pop.PortBinding{HostIP: p.GetHostIp(), HostPort: int(p.GetHostPort()),
+			ContainerPort: int(p.GetContainerPort()), Protocol: p.GetProtocol()})
+	}
+	for _, m := range h.GetMounts() {
+		out.Mounts = append(out.Mounts, pop.BindMount{Source: m.GetSource(), Target: m.GetTarget(), ReadOnly: m.GetReadOnly()})
+	}
+	return out
+}
+
+// clampPort keeps an out-of-range port out of range on the wire (the
+// server refuses it) instead of wrapping into a valid one.
+func clampPort(n int) int32 {
+	if n < 0 || n > 1<<31-1 {
+		return -1
+	}
+	return int32(n)
 }
 
 func ContainerToPB(c pop.Container) *pb.Container {
@@ -76,6 +114,7 @@ func ContainerToPB(c pop.Container) *pb.Container {
 		Status: pb.Status(c.State), ExtendedStatus: c.ExtendedStatus, ExitCode: int32(c.ExitCode),
 		Created: timeToPB(c.Created), Started: timeToPB(c.Started), Finished: timeToPB(c.Finished),
 		Env: copyMap(c.Env), Metadata: copyMap(c.Metadata), CapAdd: copyStrings(c.CapAdd), Sysctls: copyMap(c.Sysctls),
+		Host: HostOptionsToPB(c.HostOptions),
 	}
 	for _, e := range c.Endpoints {
 		out.Endpoints = append(out.Endpoints, EndpointToPB(e))
@@ -91,7 +130,7 @@ func ContainerFromPB(c *pb.Container) pop.Container {
 		ExitCode: int(c.GetExitCode()), Created: timeFromPB(c.GetCreated()), Started: timeFromPB(c.GetStarted()),
 		Finished: timeFromPB(c.GetFinished()), Endpoints: make([]pop.Endpoint, 0, len(c.GetEndpoints())),
 		Env: copyMap(c.GetEnv()), Metadata: copyMap(c.GetMetadata()), CapAdd: copyStrings(c.GetCapAdd()),
-		Sysctls: copyMap(c.GetSysctls()),
+		Sysctls: copyMap(c.GetSysctls()), HostOptions: HostOptionsFromPB(c.GetHost()),
 	}
 	for _, e := range c.GetEndpoints() {
 		out.Endpoints = append(out.Endpoints, EndpointFromPB(e))
@@ -125,9 +164,10 @@ func ContainersToPB(cs []pop.Container) *pb.ContainerList {
 
 func ContainerConfigToPB(c pop.ContainerConfig) *pb.ContainerConfig {
 	out := &pb.ContainerConfig{Name: c.Name, Image: c.Image, Flavour: c.Flavour, Env: copyMap(c.Env),
-		Metadata: copyMap(c.Metadata), CapAdd: copyStrings(c.CapAdd), Sysctls: copyMap(c.Sysctls)}
+		Metadata: copyMap(c.Metadata), CapAdd: copyStrings(c.CapAdd), Sysctls: copyMap(c.Sysctls),
+		Host: HostOptionsToPB(c.HostOptions)}
 	for _, e := range c.Endpoints {
-		out.Endpoints = append(out.Endpoints, &pb.EndpointConfig{Network: e.Network, Ipv4: e.IPv4})
+		out.Endpoints = append(out.Endpoints, &pb.EndpointConfig{Network: e.Network, Ipv4: e.IPv4, Aliases: copyStrings(e.Aliases)})
 	}
 	return out
 }
@@ -135,9 +175,9 @@ func ContainerConfigToPB(c pop.ContainerConfig) *pb.ContainerConfig {
 func ContainerConfigFromPB(c *pb.ContainerConfig) pop.ContainerConfig {
 	out := pop.ContainerConfig{Name: c.GetName(), Image: c.GetImage(), Flavour: c.GetFlavour(),
 		Env: copyMap(c.GetEnv()), Metadata: copyMap(c.GetMetadata()), CapAdd: copyStrings(c.GetCapAdd()),
-		Sysctls: copyMap(c.GetSysctls())}
+		Sysctls: copyMap(c.GetSysctls()), HostOptions: HostOptionsFromPB(c.GetHost())}
 	for _, e := range c.GetEndpoints() {
-		out.Endpoints = append(out.Endpoints, pop.EndpointConfig{Network: e.GetNetwork(), IPv4: e.GetIpv4()})
+		out.Endpoints = append(out.Endpoints, pop.EndpointConfig{Network: e.GetNetwork(), IPv4: e.GetIpv4(), Aliases: copyStrings(e.GetAliases())})
 	}
 	return out
 }
@@ -155,12 +195,28 @@ func ValidateConfig(c pop.ContainerConfig) error {
 	errs = append(errs, check("name", c.Name), check("image", c.Image), check("flavour", c.Flavour))
 	for _, e := range c.Endpoints {
 		errs = append(errs, check("network", e.Network), check("IPv4", e.IPv4))
+		for _, a := range e.Aliases {
+			errs = append(errs, check("alias", a))
+		}
 	}
 	for _, m := range []map[string]string{c.Env, c.Metadata, c.Sysctls} {
 		errs = append(errs, ValidateMap(m))
 	}
-	for _, s := range c.CapAdd {
-		errs = append(errs, check("capability", s))
+	h := c.HostOptions
+	errs = append(errs, check("hostname", h.Hostname))
+	for _, l := range []struct {
+		what string
+		ss   []string
+	}{{"capability", c.CapAdd}, {"command argument", h.Cmd}, {"DNS server", h.DNS}, {"exposed port", h.Expose}} {
+		for _, s := range l.ss {
+			errs = append(errs, check(l.what, s))
+		}
+	}
+	for _, p := range h.Ports {
+		errs = append(errs, check("host IP", p.HostIP), check("protocol", p.Protocol))
+	}
+	for _, m := range h.Mounts {
+		errs = append(errs, check("mount source", m.Source), check("mount target", m.Target))
 	}
 	for _, err := range errs {
 		if err != nil {

@@ -76,6 +76,29 @@ func TestContainerRoundTrip(t *testing.T) {
 	}
 }
 
+// TestHostOptionsRoundTrip: command, hostname, DNS, ports, exposed ports,
+// bind mounts and endpoint aliases cross the wire both ways, in records
+// and in create requests; none travels as nothing.
+func TestHostOptionsRoundTrip(t *testing.T) {
+	h := pop.HostOptions{Cmd: []string{"sh", "-c", "x"}, Hostname: "h", DNS: []string{"10.207.0.53"},
+		Ports:  []pop.PortBinding{{HostIP: "127.0.0.1", HostPort: 8080, ContainerPort: 80, Protocol: "udp"}, {HostPort: 1, ContainerPort: 2}},
+		Expose: []string{"53/udp"}, Mounts: []pop.BindMount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c", Target: "/d"}}}
+	c := pop.Container{ID: "i", Endpoints: []pop.Endpoint{{NetName: "n", Aliases: []string{"x", "y"}}}, HostOptions: h}
+	if got := ContainerFromPB(ContainerToPB(c)); !reflect.DeepEqual(got, c) {
+		t.Fatalf("container:\n got %+v\nwant %+v", got, c)
+	}
+	cfg := pop.ContainerConfig{Name: "n", Endpoints: []pop.EndpointConfig{{Network: "n", Aliases: []string{"x"}}}, HostOptions: h}
+	if got := ContainerConfigFromPB(ContainerConfigToPB(cfg)); !reflect.DeepEqual(got, cfg) {
+		t.Fatalf("config:\n got %+v\nwant %+v", got, cfg)
+	}
+	if HostOptionsToPB(pop.HostOptions{}) != nil {
+		t.Error("no options travel as a message")
+	}
+	if err := ValidateConfig(pop.ContainerConfig{HostOptions: pop.HostOptions{Mounts: []pop.BindMount{{Source: "/\xff"}}}}); err == nil {
+		t.Error("invalid UTF-8 in a mount accepted")
+	}
+}
+
 func TestOtherRoundTrips(t *testing.T) {
 	n := pop.Network{ID: "i", Name: "n", Driver: "bridge", Subnet: "s", Gateway: "g", Internal: true, External: true, Owned: true}
 	if got := NetworkFromPB(NetworkToPB(n)); got != n {
