@@ -52,8 +52,36 @@
 //	                                    starts it (startServer). "immediate" is
 //	                                    the default.
 //
-// An unknown key, an empty value or a refused capability or sysctl makes
-// the launch fail with an exception naming it. Directive lines are found
+// Container settings (the official Docker VNFM's configuration keys, as
+// the Docker VNFM writes them; lists are comma-separated and several
+// lines add up):
+//
+//	#obdocker:cmd=/bin/app --fast       the command (image CMD), split at
+//	                                    white space; once.
+//	#obdocker:hostname=db               the container's hostname only; the
+//	                                    Server keeps the launch's hostName.
+//	#obdocker:dns=10.0.0.53             resolver addresses.
+//	#obdocker:publish=[ip:]H[:C][/udp]  publish container port C (default H)
+//	                                    on host port H; H must be in
+//	                                    Config.AllowedPublishPorts, and the
+//	                                    launch must join a network that is
+//	                                    not internal.
+//	#obdocker:expose=53/udp             ports declared, not published.
+//	#obdocker:volume=/src:/dst[:ro]     a bind mount; /src must be at or
+//	                                    below an entry of
+//	                                    Config.AllowedBindPrefixes.
+//	#obdocker:alias=net:a,b             DNS aliases on network net (its
+//	                                    virtual link or network name), which
+//	                                    the launch must join.
+//	#obdocker:constraint=…              refused: Swarm placement has no
+//	                                    meaning on one engine.
+//
+// The Pop records them with the container (over gRPC too): a repeated
+// launch compares them, and rebuildServer keeps them.
+//
+// An unknown key, an empty value or a refused capability, sysctl, path or
+// port makes the launch fail with an exception naming the directive and
+// its value; a refused launch creates nothing. Directive lines are found
 // line by line, even inside here-documents.
 //
 // # Launch
@@ -72,8 +100,9 @@
 // launch refused before anything ran (a required variable missing) deletes
 // the record it made and frees its IPs, and its exception carries no
 // Server, so a corrected retry starts afresh. A repeated launch of a
-// hostname that asks for the same thing (image, networks and fixed IPs,
-// env, flavour, capabilities, sysctls: see launchInputs) answers the
+// hostname that asks for the same thing (image, networks, fixed IPs and
+// aliases, env, flavour, capabilities, sysctls, container settings: see
+// launchInputs) answers the
 // existing container (starting it if it is CREATED or FAILED and the
 // launch is not deferred), never a second one; a different one replaces a
 // FAILED or never started container and is refused, naming the

@@ -12,7 +12,12 @@
 //	             INSTANTIATE lists for its VDU (the grant checks them)
 //	             → GRANT_OPERATION → ALLOCATE_RESOURCES with
 //	             userdata = the VNF's configuration as `export K='v'` lines
-//	             + `#obdocker:start=deferred` + `#obdocker:flavour=<key>`:
+//	             + `#obdocker:start=deferred` + `#obdocker:flavour=<key>`
+//	             + one directive per item of the reserved keys cmd, hostname,
+//	             dns, publish, expose, volumes, aliases, constraints, cap_add
+//	             (the official Docker VNFM's meanings, matched whole in any
+//	             case; the driver checks and applies them) + the default
+//	             aliases <vnfr name>.<net up to '_'>:
 //	             the VIM driver creates the containers (IPs allocated) but
 //	             starts none; the VNFM sets HOSTNAME and UPPER(<net>)=<ip>
 //	             on each VNFC (setMetadata), fills the VNFR's provides
@@ -40,7 +45,8 @@
 // A started VNFC that stops running without a STOP is reported with an
 // ERROR message on vnfm.nfvo.actions (after an UPDATEVNFR fetches the
 // NFVO's current record, so the report carries a fresh hbVersion). The
-// VNFD configuration parameter restart_policy (not passed as environment)
+// VNFD configuration parameter restart_policy (not passed as environment;
+// else restart_policy_condition in Swarm's words: any, on-failure, none)
 // then decides: "no" (default), "on-failure" (restart when the plugin
 // reports ERROR: non-zero exit, OOM kill, container gone) or "always"; a
 // restarted VNFC keeps its IPs and a HEAL message sets the VNFR ACTIVE
