@@ -83,6 +83,7 @@ func Open(ctx context.Context, cfg Config, b Backend) (*Core, error) {
 		closeStore()
 		return nil, err
 	}
+	var contested []contestedAddr
 	for _, ct := range conts {
 		if ct.Endpoints == nil {
 			ct.Endpoints = []Endpoint{}
@@ -94,13 +95,15 @@ func Open(ctx context.Context, cfg Config, b Backend) (*Core, error) {
 			if ep.IPv4 == "" {
 				continue
 			}
-			// Docker gave the address of a stopped VNFC to a container
-			// outside the Pop: it stays theirs (our Delete must not free
-			// it), and this VNFC cannot start again on it.
+			// Another Docker container holds the address: one outside the
+			// Pop (Docker gave a stopped VNFC's address away), or one of
+			// this record's own that the record does not know yet (a crash
+			// between Docker's start and the record). Recovery tells them
+			// apart by the holder's labels.
 			if holder, ok := c.ipam.owner(ep.NetName, ep.IPv4); ok && strings.HasPrefix(holder, outsideOwner) &&
 				(ct.DockerID == "" || !sameDockerID(strings.TrimPrefix(holder, outsideOwner), ct.DockerID)) {
-				c.log.WithFields(logrus.Fields{"container": ct.Name, "network": ep.NetName, "ip": ep.IPv4, "holder": strings.TrimPrefix(holder, outsideOwner)}).
-					Warn("the address of a stopped container is now used by a container outside the Pop; it cannot start again on it")
+				contested = append(contested, contestedAddr{popID: ct.ID, name: ct.Name, network: ep.NetName, ip: ep.IPv4,
+					holder: strings.TrimPrefix(holder, outsideOwner)})
 				continue
 			}
 			c.ipam.reserve(ep.NetName, ep.IPv4, ct.ID)
@@ -110,7 +113,7 @@ func Open(ctx context.Context, cfg Config, b Backend) (*Core, error) {
 		}
 	}
 	c.ctx, c.cancel = context.WithCancel(context.Background())
-	if err := c.recover(ctx); err != nil {
+	if err := c.recover(ctx, contested); err != nil {
 		c.cancel()
 		closeStore()
 		return nil, err

@@ -43,7 +43,7 @@ func TestCrashPoints(t *testing.T) {
 	e := newEnv(t)
 	e.cfg.StorePath = filepath.Join(t.TempDir(), "crash.db")
 	fixed := nthAddr(t, e.cfg.DefaultSubnet, 10)
-	for _, scenario := range []string{"launch", "stop", "delete"} {
+	for _, scenario := range []string{"launch", "stop", "delete", "restart", "exit"} {
 		t.Run(scenario, func(t *testing.T) {
 			points := 0
 			for k := 1; k < 10; k++ {
@@ -135,8 +135,8 @@ func TestCrashPointChild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	launch := func() pop.Container {
-		ct, err := c.Create(ctx, pop.ContainerConfig{Name: crashHostname, Image: testenv.BusyboxImage,
+	launchEnv := func(env map[string]string) pop.Container {
+		ct, err := c.Create(ctx, pop.ContainerConfig{Name: crashHostname, Image: testenv.BusyboxImage, Env: env,
 			Endpoints: []pop.EndpointConfig{{Network: cfg.DefaultNetwork, IPv4: fixed}}})
 		if err != nil {
 			t.Fatal(err)
@@ -146,6 +146,23 @@ func TestCrashPointChild(t *testing.T) {
 			t.Fatal(err)
 		}
 		return ct
+	}
+	launch := func() pop.Container { return launchEnv(nil) }
+	waitState := func(id string, want pop.State) {
+		deadline := time.Now().Add(time.Minute)
+		for {
+			cs, err := c.Containers(ctx, pop.ByID(id))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cs[0].State == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("still %s, want %s", cs[0].State, want)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
 	}
 	// Commits before arming are setup; n counts from the last of them.
 	arm := func() {
@@ -165,26 +182,31 @@ func TestCrashPointChild(t *testing.T) {
 		if _, err := c.Stop(ctx, pop.ByID(ct.ID)); err != nil {
 			t.Fatal(err)
 		}
-		deadline := time.Now().Add(time.Minute)
-		for {
-			cs, err := c.Containers(ctx, pop.ByID(ct.ID))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if cs[0].State == pop.StateExited {
-				break
-			}
-			if time.Now().After(deadline) {
-				t.Fatalf("stop: still %s", cs[0].State)
-			}
-			time.Sleep(10 * time.Millisecond)
-		}
+		waitState(ct.ID, pop.StateExited)
 	case "delete":
 		ct := launch()
 		arm()
 		if err := c.Delete(ctx, pop.ByID(ct.ID)); err != nil {
 			t.Fatal(err)
 		}
+	case "restart":
+		// Start again with the same IP after a stop: its write is waited
+		// for (an EXITED record cannot adopt the new container).
+		ct := launch()
+		if _, err := c.Stop(ctx, pop.ByID(ct.ID)); err != nil {
+			t.Fatal(err)
+		}
+		waitState(ct.ID, pop.StateExited)
+		arm()
+		if _, err := c.Start(ctx, pop.ByID(ct.ID)); err != nil {
+			t.Fatal(err)
+		}
+	case "exit":
+		// A launch answered RUNNING whose container ends on its own (exit
+		// code 3), perhaps while the process is down.
+		arm()
+		ct := launchEnv(map[string]string{"MODE": "exit", "EXIT_CODE": "3"})
+		waitState(ct.ID, pop.StateFailed)
 	default:
 		t.Fatalf("unknown scenario %q", scenario)
 	}
@@ -230,9 +252,12 @@ func checkRecovery(t *testing.T, e *env, scenario, point, fixed string) {
 	}
 	checkTrueToDocker(t, e, where, recs)
 	allowed := map[string][]pop.State{
-		"launch": {pop.StateCreated, pop.StateRunning},
-		"stop":   {pop.StateRunning, pop.StateExited},
-		"delete": {pop.StateRunning, pop.StateExited, pop.StateFailed},
+		"launch":  {pop.StateCreated, pop.StateRunning},
+		"stop":    {pop.StateRunning, pop.StateExited},
+		"delete":  {pop.StateRunning, pop.StateExited, pop.StateFailed},
+		"restart": {pop.StateExited, pop.StateRunning},
+		// Never RUNNING (it ended) nor CREATED with a run behind it.
+		"exit": {pop.StateCreated, pop.StateFailed},
 	}[scenario]
 	for _, r := range recs {
 		ok := false
@@ -245,6 +270,22 @@ func checkRecovery(t *testing.T, e *env, scenario, point, fixed string) {
 	}
 	if len(recs) > 1 {
 		t.Errorf("%s: %d records after recovery, want at most 1", where, len(recs))
+	}
+	for _, r := range recs {
+		if r.Endpoints[0].IPv4 != fixed {
+			t.Errorf("%s: recovered %s on %s, want %s", where, r.Name, r.Endpoints[0].IPv4, fixed)
+		}
+		if scenario != "exit" {
+			continue
+		}
+		// A run that ended keeps its end: the exit code, and its Docker
+		// container (logs) until Delete.
+		if r.State == pop.StateCreated && len(e.ours()) > 0 {
+			t.Errorf("%s: CREATED while a Docker container of it exists", where)
+		}
+		if r.State == pop.StateFailed && (r.ExitCode != 3 || r.DockerID == "") {
+			t.Errorf("%s: recovered FAILED with exit code %d, Docker container %q; want 3 and the container kept", where, r.ExitCode, r.DockerID)
+		}
 	}
 
 	// The NFVO retries what it did not get an answer for.
@@ -273,6 +314,12 @@ func checkRecovery(t *testing.T, e *env, scenario, point, fixed string) {
 				t.Fatalf("%s: retried stop: %v", where, err)
 			}
 			waitFor(t, c, crashHostname, inState(pop.StateExited), "EXITED after the retried stop")
+		}
+	case "restart":
+		if recs[0].State == pop.StateExited {
+			if _, err := c.Start(ctx, pop.ByID(recs[0].ID)); err != nil {
+				t.Fatalf("%s: retried start: %v", where, err)
+			}
 		}
 	case "delete":
 		if len(recs) == 1 {

@@ -71,13 +71,16 @@ func (c *Core) Create(ctx context.Context, cfg ContainerConfig) (Container, erro
 		HostOptions: cfg.HostOptions.Clone(),
 	}
 	e := newEntry(ct)
+	// Locked before it is findable: a Delete of the name arriving now waits
+	// for the record instead of removing a half-made entry that this
+	// Create would then write to the store.
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	// The name is reserved first so two creates of one name never both
 	// allocate IPs.
 	if err := c.reg.insert(e); err != nil {
 		return Container{}, err
 	}
-	e.mu.Lock()
-	defer e.mu.Unlock()
 	undo := func() {
 		c.ipam.release(ct.ID, e.c.Endpoints)
 		c.reg.remove(ct.ID, ct.Name)
@@ -469,6 +472,15 @@ func (c *Core) deleteLocked(ctx context.Context, e *entry) error {
 	// the record of a container that stopped, which the NFVO's retried
 	// delete removes. Nothing in between is written: the record is going.
 	gone := c.w.del(e.c.ID)
+	select {
+	case <-gone.done:
+		if gone.err != nil {
+			// The store takes no writes (closing, or a disk error): the
+			// container stays as it is rather than vanish with its record.
+			return fmt.Errorf("delete %q: %w", e.c.Name, gone.err)
+		}
+	default:
+	}
 	if e.c.State == StateRunning || e.c.State == StateStopping {
 		timeout := c.deleteGrace(ctx)
 		e.c.State = StateStopping
@@ -501,11 +513,13 @@ func (c *Core) deleteLocked(ctx context.Context, e *entry) error {
 		e.c.DockerID = ""
 	}
 	if err := gone.wait(); err != nil {
-		// Docker's container is gone, its record is not: a retry deletes it.
-		e.c.State = StateFailed
-		e.c.ExtendedStatus = "delete failed: " + err.Error()
-		e.publish()
-		return fmt.Errorf("delete %q: %w", e.c.Name, err)
+		// Once more: the Docker container is already gone.
+		if err = c.w.del(e.c.ID).wait(); err != nil {
+			e.c.State = StateFailed
+			e.c.ExtendedStatus = "Docker container removed; its record could not be deleted: " + err.Error()
+			e.publish()
+			return fmt.Errorf("delete %q: the Docker container is removed but its record could not be deleted (retry the delete): %w", e.c.Name, err)
+		}
 	}
 	c.ipam.release(e.c.ID, e.c.Endpoints)
 	c.reg.remove(e.c.ID, e.c.Name)

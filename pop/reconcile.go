@@ -12,8 +12,8 @@ const (
 	actFinishStop
 	// actRestop: a STOPPING container whose Docker container still runs.
 	actRestop
-	// actAdopt: a CREATED container whose Docker container runs (a crash
-	// between Docker's start and our record).
+	// actAdopt: a CREATED container whose Docker container runs or ran (a
+	// crash between Docker's start and our record).
 	actAdopt
 	// actRemove: a Docker container of ours that must go (no record, or a
 	// leftover of an unfinished start).
@@ -30,6 +30,12 @@ type action struct {
 
 func alive(st ContainerStatus) bool {
 	return st.Running || st.Status == "running" || st.Status == "restarting" || st.Status == "paused"
+}
+
+// ran reports whether Docker started the container at some point: running,
+// or ended since (Docker's "created" never ran).
+func ran(st ContainerStatus) bool {
+	return alive(st) || st.Status == "exited" || st.Status == "dead"
 }
 
 // plan computes the actions that make records true to Docker. When live is
@@ -79,12 +85,20 @@ func plan(records []Container, docker []ContainerStatus, live bool) []action {
 				}
 				break
 			}
-			adopted := false
+			// The start may have been answered before its record was
+			// written: a container of this record that ran (running now, or
+			// ended since) is adopted, a running one first; one that never
+			// started goes.
+			adopt := ""
+			for _, d := range byPop[r.ID] {
+				if alive(d) || (adopt == "" && ran(d)) {
+					adopt = d.DockerID
+				}
+			}
 			for _, d := range byPop[r.ID] {
 				claimed[d.DockerID] = true
-				if alive(d) && !adopted {
+				if d.DockerID == adopt {
 					acts = append(acts, action{actAdopt, r.ID, d.DockerID})
-					adopted = true
 				} else {
 					acts = append(acts, action{actRemove, r.ID, d.DockerID})
 				}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/sirupsen/logrus"
@@ -14,13 +13,43 @@ import (
 // died while we were down get their final state, interrupted stops finish,
 // interrupted starts are adopted or undone, and Docker containers of ours
 // without a record are removed. It is idempotent.
-func (c *Core) recover(ctx context.Context) error {
+func (c *Core) recover(ctx context.Context, contested []contestedAddr) error {
 	docker, err := c.b.ListContainers(ctx)
 	if err != nil {
 		return Wrap(Class(err), err, "list containers")
 	}
+	c.settleContested(contested, docker)
 	c.apply(ctx, plan(c.records(), docker, false))
 	return nil
+}
+
+// contestedAddr is a record's address that Open found held by a Docker
+// container the record does not name.
+type contestedAddr struct {
+	popID, name, network, ip, holder string
+}
+
+// settleContested gives a record back the addresses held by Docker
+// containers labelled with it (its start was interrupted before the record
+// knew the container: recovery adopts or removes that container, and the
+// address must stay the record's either way). An address held by anybody
+// else stays theirs: the record cannot start again on it.
+func (c *Core) settleContested(contested []contestedAddr, docker []ContainerStatus) {
+	for _, a := range contested {
+		own := false
+		for _, d := range docker {
+			if d.PopID == a.popID && sameDockerID(d.DockerID, a.holder) {
+				own = true
+				break
+			}
+		}
+		if own {
+			c.ipam.reserve(a.network, a.ip, a.popID)
+			continue
+		}
+		c.log.WithFields(logrus.Fields{"container": a.name, "network": a.network, "ip": a.ip, "holder": a.holder}).
+			Warn("the address of a stopped container is now used by a container outside the Pop; it cannot start again on it")
+	}
 }
 
 func (c *Core) records() []Container {
@@ -104,33 +133,32 @@ func (c *Core) forget(ctx context.Context, e *entry, dockerID string) {
 }
 
 // adopt records a running Docker container of a CREATED entry.
+// A container that has ended since is adopted too and then recorded as
+// ended: the start was answered (RUNNING), and its run, exit code and logs
+// are the truth to report.
 func (c *Core) adopt(ctx context.Context, e *entry, dockerID string) {
 	e.mu.Lock()
-	defer e.mu.Unlock()
 	if e.deleted || e.c.State != StateCreated {
+		e.mu.Unlock()
 		return
 	}
 	st, err := c.b.InspectContainer(ctx, dockerID)
 	if err != nil {
+		e.mu.Unlock()
 		return
 	}
 	e.c.DockerID = dockerID
 	e.c.State = StateRunning
 	e.c.Started = st.StartedAt
 	c.applyInspect(e, st)
-	// Open took the addresses of this Docker container for an outside
-	// one's (the record knew no Docker ID yet): they are the record's again,
-	// or its Delete would leave them taken.
-	for _, ep := range e.c.Endpoints {
-		if holder, ok := c.ipam.owner(ep.NetName, ep.IPv4); ok && strings.HasPrefix(holder, outsideOwner) &&
-			sameDockerID(strings.TrimPrefix(holder, outsideOwner), dockerID) {
-			c.ipam.reserve(ep.NetName, ep.IPv4, e.c.ID)
-		}
-	}
 	if err := c.persist(e); err != nil {
 		c.log.WithError(err).Warn("record adopted container")
 	}
 	c.log.WithField("container", e.c.Name).Info("adopted a container whose start was interrupted")
+	e.mu.Unlock()
+	if !alive(st) {
+		c.handleDeath(ctx, e, dockerID)
+	}
 }
 
 // handleDeath records the final state of a RUNNING container whose Docker

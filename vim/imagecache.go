@@ -2,6 +2,7 @@ package vim
 
 import (
 	"context"
+	"reflect"
 	"sync"
 	"time"
 
@@ -40,6 +41,11 @@ func (c *imageCache) get(ctx context.Context, t *target) ([]pop.Image, error) {
 	c.mu.Lock()
 	if c.m == nil {
 		c.m = map[string]cachedImages{}
+	}
+	// An unchanged list keeps its slice: listServer's answer cache knows
+	// the images by that slice, and nothing changed for it.
+	if old, ok := c.m[k]; ok && reflect.DeepEqual(old.imgs, imgs) {
+		imgs = old.imgs
 	}
 	c.m[k] = cachedImages{at: time.Now(), imgs: imgs}
 	c.mu.Unlock()

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"testing"
+	"time"
 	"unsafe"
 
 	"github.com/openbaton-docker/obdocker/internal/testenv"
@@ -72,6 +73,12 @@ func TestListServerAnswerCache(t *testing.T) {
 	c := list()
 	if got := servers(c); got["lc-two"] != "ACTIVE" || got["lc-one"] != "BUILD" {
 		t.Fatalf("after a launch: %v", got)
+	}
+	// Past the image cache's TTL, the engine's image list is read again;
+	// unchanged, it keeps the answer.
+	time.Sleep(imageCacheTTL + 100*time.Millisecond)
+	if again := list(); !same(c, again) {
+		t.Errorf("an unchanged image list read again after %v made the listing be encoded again", imageCacheTTL)
 	}
 	// The image list is part of the key: a new one (after this driver
 	// changed images) lists again, to the same servers.
