@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/distribution/reference"
+	"github.com/sirupsen/logrus"
+
 	"github.com/openbaton-docker/obdocker/plugin"
 	"github.com/openbaton-docker/obdocker/pop"
 )
@@ -46,6 +49,39 @@ func resolveImage(ctx context.Context, pp pop.Pop, ref string) (pop.Image, error
 		}
 	}
 	return pop.Image{}, pop.Errorf(pop.ErrNotFound, "image %q not found on the Docker host (neither an image ID nor a tag)", ref)
+}
+
+// launchImage is resolveImage for a launch: an image the engine lacks is
+// pulled first through the Pop (which runs one pull per reference however
+// many launches wait, with the operator's pull timeout and registry
+// credentials), when ref is a name a registry can have. An image ID is
+// not: no registry serves it, and Docker would take a short one for a
+// Docker Hub name. A failed pull names the image and the registry's
+// answer, with the Pop's error class.
+func launchImage(ctx context.Context, pp pop.Pop, ref string, log logrus.FieldLogger) (img pop.Image, pulled bool, err error) {
+	img, err = resolveImage(ctx, pp, ref)
+	if err == nil || !errors.Is(err, pop.ErrNotFound) || !pullableRef(ref) {
+		return img, false, err
+	}
+	log.WithField("image", ref).Info("launch: image not on the engine; pulling it")
+	img, err = pp.PullImage(ctx, ref)
+	if err != nil {
+		return pop.Image{}, false, fmt.Errorf("image %q not found on the Docker host, and pulling it failed: %w", ref, err)
+	}
+	return img, true, nil
+}
+
+// pullableRef tells an image name (pullable) from an image ID: sha256:…,
+// or 12 to 64 hex digits, as Docker prints IDs.
+func pullableRef(ref string) bool {
+	if strings.HasPrefix(ref, "sha256:") {
+		return false
+	}
+	if len(ref) >= 12 && len(ref) <= 64 && strings.Trim(ref, "0123456789abcdef") == "" {
+		return false
+	}
+	_, err := reference.ParseNormalizedNamed(ref)
+	return err == nil
 }
 
 // addImage (3 args: vim, image, link or base64 archive; 4 args post-6.0:

@@ -167,9 +167,12 @@ func launchTag(req launchRequest, env map[string]string, opts LaunchOptions, fla
 
 func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, env map[string]string,
 	opts LaunchOptions, flavour string, deferred bool, log logrus.FieldLogger) (Server, error) {
-	img, err := resolveImage(ctx, t.pop, req.image)
+	img, pulled, err := launchImage(ctx, t.pop, req.image, log)
 	if err != nil {
 		return Server{}, err
+	}
+	if pulled {
+		d.images.forget(t) // server answers see the new image at once
 	}
 	if flavour != "" {
 		f, err := resolveFlavour(ctx, t.pop, flavour)
@@ -231,7 +234,7 @@ func (d *Driver) launchOnce(ctx context.Context, t *target, req launchRequest, e
 	// crash between create and start) or FAILED (a start that failed, now
 	// retried). An EXITED one is answered as it is: it ran.
 	if !deferred && (c.State == pop.StateCreated || c.State == pop.StateFailed) {
-		if err := checkStart(ctx, t.pop, c, req.image); err != nil {
+		if err := checkStartImage(ctx, t.pop, c, req.image, img); err != nil {
 			// Refused before anything ran: a launch that made the record
 			// takes it back, so that a corrected retry starts afresh.
 			if created {

@@ -35,6 +35,19 @@ func checkStart(ctx context.Context, p pop.Pop, c pop.Container, ref string) err
 	case err != nil:
 		return err
 	}
+	return requireEnv(c, ref, imgs[0])
+}
+
+// checkStartImage is checkStart with the image the launch already
+// resolved: no second lookup when it is the container's image.
+func checkStartImage(ctx context.Context, p pop.Pop, c pop.Container, ref string, img pop.Image) error {
+	if img.ID == "" || c.Image != img.ID && c.ImageID != img.ID {
+		return checkStart(ctx, p, c, ref)
+	}
+	return requireEnv(c, ref, img)
+}
+
+func requireEnv(c pop.Container, ref string, img pop.Image) error {
 	env := maps.Clone(c.Env)
 	if env == nil {
 		env = map[string]string{}
@@ -43,7 +56,7 @@ func checkStart(ctx context.Context, p pop.Pop, c pop.Container, ref string) err
 	if ref == "" {
 		ref = c.Image
 	}
-	return nfvimages.RequireEnv(taggedName(ref, imgs[0]), imgs[0].Labels, env)
+	return nfvimages.RequireEnv(taggedName(ref, img), img.Labels, env)
 }
 
 // taggedName names an image as a VNFD's author writes it: ref when it is
