@@ -107,12 +107,21 @@ func prepareImages(t *testing.T, cli *client.Client, root string) string {
 		}
 		if prev := old[n]; prev != "" && prev != ins.ID {
 			if prevIns, err := cli.ImageInspect(ctx, prev); err == nil && len(prevIns.RepoTags) == 0 {
-				if _, err := cli.ImageRemove(ctx, prev, image.RemoveOptions{}); err != nil {
+				// PruneChildren: its untagged parent layers (the old binaries) go too.
+				if _, err := cli.ImageRemove(ctx, prev, image.RemoveOptions{PruneChildren: true}); err != nil {
 					t.Logf("the image %s replaced stays: %v", prev, err)
 				}
 			}
 		}
 	}
+	// The stand-in NFVO is test-only: it does not outlive the test. (The
+	// RabbitMQ stand-in stays, cached by its recipe's hash, as the issue
+	// asks; the deploy images are what `make image` builds anyway.)
+	t.Cleanup(func() {
+		if _, err := cli.ImageRemove(context.Background(), "obdocker/nfvo-standin:latest", image.RemoveOptions{PruneChildren: true}); err != nil {
+			t.Logf("remove the nfvo-standin image: %v", err)
+		}
+	})
 	cmd = exec.CommandContext(ctx, "bash", "images/rabbitmq-standin/build.sh")
 	cmd.Dir = root
 	var stderr bytes.Buffer
@@ -141,7 +150,7 @@ func newStack(t *testing.T, cli *client.Client, rabbitImage string, extra ...str
 		t.Fatalf("the compose file mounts /var/run/docker.sock: %v", err)
 	}
 	gid := fi.Sys().(*syscall.Stat_t).Gid
-	s.env = append(os.Environ(),
+	s.env = append(composeEnv(),
 		"RABBITMQ_IMAGE="+rabbitImage,
 		// The host's RabbitMQ (make deps) holds 5672 and 15672.
 		"OBDOCKER_AMQP_PORT="+freePort(t), "OBDOCKER_MANAGEMENT_PORT="+freePort(t),
@@ -633,4 +642,21 @@ func TestDisruptiveComposeBadConfig(t *testing.T) {
 		}
 		return false, l
 	})
+}
+
+// composeEnv is the test's environment without the variables the compose
+// file reads: a developer's OBDOCKER_*, NFVO_* or RABBITMQ_IMAGE must not
+// change what is tested.
+func composeEnv() []string {
+	var out []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(k, "OBDOCKER_"), strings.HasPrefix(k, "NFVO_"), strings.HasPrefix(k, "RABBITMQ_"),
+			strings.HasPrefix(k, "COMPOSE_"), k == "DOCKER_GID":
+			continue
+		}
+		out = append(out, kv)
+	}
+	return out
 }

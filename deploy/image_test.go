@@ -142,7 +142,7 @@ func TestPluginImage(t *testing.T) {
 		if t.Failed() {
 			t.Logf("plugin container log:\n%s", containerLogs(cli, created.ID))
 		}
-		cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true})
+		cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	})
 	if err := cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 		t.Fatal(err)
@@ -263,7 +263,7 @@ func TestPopdImage(t *testing.T) {
 		if t.Failed() {
 			t.Logf("popd container log:\n%s", containerLogs(cli, created.ID))
 		}
-		cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true})
+		cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	})
 	if err := cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 		t.Fatal(err)
@@ -436,7 +436,7 @@ func TestVnfmImage(t *testing.T) {
 		if t.Failed() {
 			t.Logf("vnfm container log:\n%s", containerLogs(cli, created.ID))
 		}
-		cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true})
+		cli.ContainerRemove(context.Background(), created.ID, container.RemoveOptions{Force: true, RemoveVolumes: true})
 	})
 	if err := cli.ContainerStart(ctx, created.ID, container.StartOptions{}); err != nil {
 		t.Fatal(err)

@@ -9,8 +9,10 @@
 # compose file's health check (rabbitmq-diagnostics -q
 # check_port_connectivity) runs in it.
 #
-# The tag is a hash of this directory's files: a second run with the
-# recipe unchanged finds the image and returns at once. Prints the image
+# The tag is a hash of this directory's files (and the suite, mirror and
+# architecture): a second run with the recipe unchanged finds the image
+# and returns at once. Package versions follow the mirror on the day of
+# the build; the image's label records the hash, not the versions. Prints the image
 # name as its last line.
 #
 # Usage: images/rabbitmq-standin/build.sh   (root; needs debootstrap and docker)
@@ -22,7 +24,7 @@ mirror=${MIRROR:-http://deb.debian.org/debian}
 suite=bookworm
 
 # The recipe's files, by name and content, and the suite and mirror.
-hash=$( (cd "$here" && sha256sum build.sh entrypoint.sh; echo "$suite $mirror") | sha256sum | cut -c1-16)
+hash=$( (cd "$here" && find . -type f -print0 | LC_ALL=C sort -z | xargs -0 sha256sum; echo "$suite $mirror $(dpkg --print-architecture)") | sha256sum | cut -c1-16)
 image="$repo:$hash"
 if docker image inspect "$image" >/dev/null 2>&1; then
 	echo "$image"
@@ -75,4 +77,6 @@ tar -C "$root" -c . | docker import \
 	--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8' \
 	--change "LABEL org.opencontainers.image.description=stand-in-for-rabbitmq:3-management recipe.hash=$hash" \
 	- "$image" >/dev/null
+# Earlier recipes' images are not used again.
+docker image ls --format '{{.Repository}}:{{.Tag}}' "$repo" | grep -vx "$image" | xargs -r docker image rm >/dev/null 2>&1 || true
 echo "$image"
