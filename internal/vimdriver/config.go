@@ -71,6 +71,11 @@ type DriverConfig struct {
 	// addImage's pulls their registry credentials; never VIM metadata,
 	// which the NFVO shows unmasked.
 	DockerConfig string `envconfig:"DOCKER_CONFIG" desc:"path of a Docker config.json whose auths entries give image pulls their registry credentials"`
+	// DockerConfigEngines are the tcp:// engines trusted with those
+	// credentials: an authUrl is a VIM user's to choose, and the engine
+	// receives the credentials with every pull. Unix sockets (chosen by
+	// the operator through ALLOWED_SOCKETS) always get them.
+	DockerConfigEngines []string `envconfig:"DOCKER_CONFIG_ENGINES" desc:"the tcp:// engines (authUrls, comma-separated) that may receive those credentials with a pull, over TLS only; unix:// sockets always do"`
 	// PullTimeout bounds one image pull.
 	PullTimeout time.Duration `envconfig:"PULL_TIMEOUT" default:"5m" desc:"how long one image pull may take"`
 	// AllowedCaps and AllowedSysctls are what userdata directives may ask.
@@ -182,6 +187,14 @@ func (c Config) check(probs *settings.Problems) {
 	if d.DockerConfig != "" {
 		if err := docker.CheckDockerConfig(d.DockerConfig); err != nil {
 			add("DOCKER_CONFIG", ": %v", err)
+		}
+	}
+	for _, e := range d.DockerConfigEngines {
+		norm, _, _, err := vim.NormaliseAuthURL(e, "", true)
+		if err != nil {
+			add("DOCKER_CONFIG_ENGINES", ": %v", err)
+		} else if !strings.HasPrefix(norm, vim.SchemeTCP+"://") {
+			add("DOCKER_CONFIG_ENGINES", "=%q: want tcp://host[:port] (unix:// sockets get the credentials anyway; docker-popd has its own)", e)
 		}
 	}
 	if d.PullTimeout <= 0 {

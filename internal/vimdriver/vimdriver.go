@@ -189,8 +189,10 @@ func (f *factory) storePath(url string) string {
 }
 
 func (f *factory) openDocker(ctx context.Context, key vim.EndpointKey) (pop.Pop, error) {
-	opts := docker.Options{Host: key.URL, PopName: popName(f.cfg), Logger: f.log,
-		DockerConfig: f.cfg.Driver.DockerConfig, PullTimeout: f.cfg.Driver.PullTimeout}
+	opts := docker.Options{Host: key.URL, PopName: popName(f.cfg), Logger: f.log, PullTimeout: f.cfg.Driver.PullTimeout}
+	if f.registryCredsFor(key) {
+		opts.DockerConfig = f.cfg.Driver.DockerConfig
+	}
 	if key.TLS() {
 		opts.TLS = &docker.TLSConfig{CA: []byte(key.CA), Cert: []byte(key.Cert), Key: []byte(key.Key)}
 	}
@@ -212,6 +214,34 @@ func (f *factory) openDocker(ctx context.Context, key vim.EndpointKey) (pop.Pop,
 		return nil, err
 	}
 	return localPop{Core: core, b: b}, nil
+}
+
+// registryCredsFor reports whether pulls on key's engine may carry the
+// operator's registry credentials (OBDOCKER_DOCKER_CONFIG). A pull hands
+// them to the engine: a local socket is the operator's own; a tcp://
+// engine, named by a VIM user's authUrl, only when the operator lists it,
+// and only over TLS.
+func (f *factory) registryCredsFor(key vim.EndpointKey) bool {
+	if f.cfg.Driver.DockerConfig == "" {
+		return false
+	}
+	switch key.Scheme() {
+	case vim.SchemeUnix:
+		return true
+	case vim.SchemeTCP:
+		for _, e := range f.cfg.Driver.DockerConfigEngines {
+			norm, _, _, err := vim.NormaliseAuthURL(e, "", key.TLS())
+			if err != nil || norm != key.URL {
+				continue
+			}
+			if !key.TLS() {
+				f.log.WithField("endpoint", key.URL).Warn("registry credentials not used for this engine: it is listed in OBDOCKER_DOCKER_CONFIG_ENGINES but reached without TLS (give the VIM instance ca, cert and dockerKey)")
+				return false
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // verify asks the engine whether key's credentials open it: a ping with
