@@ -22,35 +22,8 @@ const pullConcurrency = 4
 // when one of its images is there, as the grant asks; otherwise the error
 // names each image and the registry's answer.
 func (v *VNFM) pullImages(ctx context.Context, msg Obj, log logrus.FieldLogger) error {
-	type job struct{ vimKey, image string }
-	vims := map[string]Obj{}
-	var jobs []job
-	seen := map[job]bool{}
-	type need struct {
-		vdu, vimKey string
-		images      []string
-	}
-	var needs []need
-	byVDU := Sub(msg, "vimInstances")
-	for _, vdu := range List(Sub(msg, "vnfd"), "vdu") {
-		images := Strings(vdu, "vm_image")
-		list, _ := byVDU[Str(vdu, "id")].([]any)
-		for _, x := range list {
-			vim, ok := x.(map[string]any)
-			if !ok || len(images) == 0 {
-				continue
-			}
-			key := numberString(vim["id"]) + "/" + Str(vim, "name")
-			vims[key] = vim
-			needs = append(needs, need{vdu: Str(vdu, "name"), vimKey: key, images: images})
-			for _, img := range images {
-				if j := (job{key, img}); !seen[j] {
-					seen[j] = true
-					jobs = append(jobs, j)
-				}
-			}
-		}
-	}
+	type job = pullJob
+	vims, jobs, needs := planPulls(msg, log)
 	if len(jobs) == 0 {
 		return nil
 	}
@@ -101,4 +74,57 @@ func (v *VNFM) pullImages(ctx context.Context, msg Obj, log logrus.FieldLogger) 
 		return fmt.Errorf("images for the grant: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// pullJob is one image onto one VIM instance (by id/name).
+type pullJob struct{ vimKey, image string }
+
+// pullNeed is a VDU that is ready on a VIM once one of its images is there.
+type pullNeed struct {
+	vdu, vimKey string
+	images      []string
+}
+
+// planPulls lists the pulls INSTANTIATE asks for: every vm_image of every
+// VDU onto every VIM instance listed for it, each pair once. Only Docker
+// VIM instances (type docker or docker.<name>): addImage on another
+// type's plugin would ask that VIM to make an image from the link (an
+// OpenStack upload), and this VNFM deploys nothing there.
+func planPulls(msg Obj, log logrus.FieldLogger) (map[string]Obj, []pullJob, []pullNeed) {
+	vims := map[string]Obj{}
+	var jobs []pullJob
+	var needs []pullNeed
+	seen := map[pullJob]bool{}
+	byVDU := Sub(msg, "vimInstances")
+	for _, vdu := range List(Sub(msg, "vnfd"), "vdu") {
+		images := Strings(vdu, "vm_image")
+		list, _ := byVDU[Str(vdu, "id")].([]any)
+		for _, x := range list {
+			vim, ok := x.(map[string]any)
+			if !ok || len(images) == 0 {
+				continue
+			}
+			if !dockerVIM(vim) {
+				log.WithFields(logrus.Fields{"vim": Str(vim, "name"), "type": Str(vim, "type")}).Debug("no image pull onto a VIM instance that is not of type docker")
+				continue
+			}
+			key := numberString(vim["id"]) + "/" + Str(vim, "name")
+			vims[key] = vim
+			needs = append(needs, pullNeed{vdu: Str(vdu, "name"), vimKey: key, images: images})
+			for _, img := range images {
+				if j := (pullJob{key, img}); !seen[j] {
+					seen[j] = true
+					jobs = append(jobs, j)
+				}
+			}
+		}
+	}
+	return vims, jobs, needs
+}
+
+// dockerVIM: the VIM types the Docker VIM driver serves (an unset type is
+// taken as docker, as callPlugin does).
+func dockerVIM(vim Obj) bool {
+	t := strings.ToLower(Str(vim, "type"))
+	return t == "" || t == "docker" || strings.HasPrefix(t, "docker.")
 }
