@@ -31,6 +31,22 @@ func CleanAbsPath(p string) bool {
 	return strings.HasPrefix(p, "/") && path.Clean(p) == p && !strings.ContainsRune(p, 0)
 }
 
+// ParseDNSServer reads a resolver address. One with an IPv6 zone is
+// refused: netip takes any text after '%' as the zone, and Docker writes
+// the address verbatim into the container's /etc/resolv.conf, so a zone
+// such as "x options ndots:15" (or one with a newline) would add resolver
+// options or lines.
+func ParseDNSServer(s string) (string, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return "", Errorf(ErrInvalidArgument, "DNS server %q is not an IP address", s)
+	}
+	if a.Zone() != "" {
+		return "", Errorf(ErrInvalidArgument, "DNS server %q: an address with a zone (%%…) is not taken; give the address without it", s)
+	}
+	return a.String(), nil
+}
+
 // ParseExposed reads "port" or "port/proto" (tcp or udp) and writes it as
 // Docker does, "80/tcp".
 func ParseExposed(s string) (string, error) {
@@ -58,8 +74,8 @@ func validateHostOptions(cfg ContainerConfig) error {
 		}
 	}
 	for _, d := range h.DNS {
-		if _, err := netip.ParseAddr(d); err != nil {
-			return Errorf(ErrInvalidArgument, "DNS server %q is not an IP address", d)
+		if _, err := ParseDNSServer(d); err != nil {
+			return err
 		}
 	}
 	seen := map[string]bool{}

@@ -42,6 +42,37 @@ type LaunchOptions struct {
 	// Aliases are the alias directives' names by network (a virtual link
 	// or network name), in order.
 	Aliases map[string][]string
+	// refs are the lines behind what the host policy checks, so that a
+	// refusal names the line and the value as written.
+	refs directiveRefs
+}
+
+// directiveRefs locate the directives behind Host.Mounts and Host.Ports
+// (by index), CapAdd and Sysctls (by name).
+type directiveRefs struct {
+	mounts, ports []directiveRef
+	caps, sysctls map[string]directiveRef
+}
+
+type directiveRef struct {
+	Directive
+	modeGiven bool // a volume line with :ro or :rw
+}
+
+// prefix is "userdata line N: #obdocker:key=value: ", or "" for options
+// that were not parsed from userdata.
+func (r directiveRef) prefix() string {
+	if r.Key == "" {
+		return ""
+	}
+	return fmt.Sprintf("userdata line %d: %s%s=%s: ", r.Line, DirectivePrefix, r.Key, r.Value)
+}
+
+func (r *directiveRefs) add(m *map[string]directiveRef, k string, d Directive) {
+	if *m == nil {
+		*m = map[string]directiveRef{}
+	}
+	(*m)[k] = directiveRef{Directive: d}
 }
 
 // ParseDirectives turns directive lines into options. An unknown key, an
@@ -67,6 +98,7 @@ func ParseDirectives(ds []Directive) (LaunchOptions, error) {
 				}
 				if !contains(o.CapAdd, c) {
 					o.CapAdd = append(o.CapAdd, c)
+					o.refs.add(&o.refs.caps, c, d)
 				}
 			}
 		case DirectiveSysctl:
@@ -79,6 +111,7 @@ func ParseDirectives(ds []Directive) (LaunchOptions, error) {
 				o.Sysctls = map[string]string{}
 			}
 			o.Sysctls[k] = v
+			o.refs.add(&o.refs.sysctls, k, d)
 		case DirectiveStart:
 			switch strings.ToLower(d.Value) {
 			case StartDeferred:
@@ -103,21 +136,26 @@ func ParseDirectives(ds []Directive) (LaunchOptions, error) {
 
 // NormaliseCap writes a capability as Docker's CapAdd wants it: upper case,
 // without the CAP_ prefix.
-func NormaliseCap(c string) string {
-	c = strings.ToUpper(strings.TrimSpace(c))
-	return strings.TrimPrefix(c, "CAP_")
+func NormaliseCap(c string) string { return pop.NormaliseCap(c) }
+
+// policySettings name the driver's allowlists in refusals.
+var policySettings = pop.HostPolicySettings{
+	BindPrefixes: "OBDOCKER_ALLOWED_BIND_PREFIXES",
+	PublishPorts: "OBDOCKER_ALLOWED_PUBLISH_PORTS",
+	Caps:         "OBDOCKER_ALLOWED_CAPS",
+	Sysctls:      "OBDOCKER_ALLOWED_SYSCTLS",
 }
 
 // checkAllowed refuses capabilities and sysctls the operator did not allow,
-// naming the first one refused and what is allowed.
+// naming the first one refused, its line and what is allowed.
 func (o LaunchOptions) checkAllowed(caps, sysctls []string) error {
-	allowedCaps := map[string]bool{}
-	for _, c := range caps {
-		allowedCaps[NormaliseCap(c)] = true
+	p := pop.HostPolicy{Caps: make([]string, len(caps)), Sysctls: sysctls, Settings: policySettings}
+	for i, c := range caps {
+		p.Caps[i] = pop.NormaliseCap(c)
 	}
 	for _, c := range o.CapAdd {
-		if !allowedCaps["ALL"] && !allowedCaps[c] {
-			return pop.Errorf(pop.ErrInvalidArgument, "capability %s is not allowed by the operator (allowed: %s)", c, listOrNone(caps))
+		if err := p.CheckCap(c); err != nil {
+			return fmt.Errorf("%s%w", o.refs.caps[c].prefix(), err)
 		}
 	}
 	keys := make([]string, 0, len(o.Sysctls))
@@ -126,20 +164,11 @@ func (o LaunchOptions) checkAllowed(caps, sysctls []string) error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !sysctlAllowed(k, sysctls) {
-			return pop.Errorf(pop.ErrInvalidArgument, "sysctl %s is not allowed by the operator (allowed: %s)", k, listOrNone(sysctls))
+		if err := p.CheckSysctl(k); err != nil {
+			return fmt.Errorf("%s%w", o.refs.sysctls[k].prefix(), err)
 		}
 	}
 	return nil
-}
-
-func sysctlAllowed(k string, allowed []string) bool {
-	for _, a := range allowed {
-		if a == k || strings.HasSuffix(a, "*") && strings.HasPrefix(k, strings.TrimSuffix(a, "*")) {
-			return true
-		}
-	}
-	return false
 }
 
 func listOrNone(l []string) string {

@@ -47,11 +47,11 @@ func (o *LaunchOptions) parseHost(d Directive) (handled bool, err error) {
 		h.Hostname = d.Value
 	case DirectiveDNS:
 		for _, s := range listItems(d.Value) {
-			a, err := netip.ParseAddr(s)
+			a, err := pop.ParseDNSServer(s)
 			if err != nil {
-				return true, fmt.Errorf("DNS server %q is not an IP address", s)
+				return true, err
 			}
-			h.DNS = append(h.DNS, a.String())
+			h.DNS = append(h.DNS, a)
 		}
 	case DirectivePublish:
 		for _, s := range listItems(d.Value) {
@@ -60,6 +60,7 @@ func (o *LaunchOptions) parseHost(d Directive) (handled bool, err error) {
 				return true, err
 			}
 			h.Ports = append(h.Ports, p)
+			o.refs.ports = append(o.refs.ports, directiveRef{Directive: d})
 		}
 	case DirectiveExpose:
 		for _, s := range listItems(d.Value) {
@@ -70,11 +71,12 @@ func (o *LaunchOptions) parseHost(d Directive) (handled bool, err error) {
 			h.Expose = append(h.Expose, e)
 		}
 	case DirectiveVolume:
-		m, err := parseVolume(d.Value)
+		m, modeGiven, err := parseVolume(d.Value)
 		if err != nil {
 			return true, err
 		}
 		h.Mounts = append(h.Mounts, m)
+		o.refs.mounts = append(o.refs.mounts, directiveRef{Directive: d, modeGiven: modeGiven})
 	case DirectiveAlias:
 		net, names, ok := strings.Cut(d.Value, ":")
 		net = strings.TrimSpace(net)
@@ -155,96 +157,81 @@ func parsePublish(s string) (pop.PortBinding, error) {
 }
 
 // parseVolume reads hostPath:containerPath[:ro|:rw], the official Docker
-// VNFM's form (a bind mount; named volumes are not taken).
-func parseVolume(s string) (pop.BindMount, error) {
+// VNFM's form (a bind mount; named volumes are not taken). modeGiven says
+// whether the line chose ro or rw: without it, the mode is the host
+// policy's (read-only under a read-only prefix).
+func parseVolume(s string) (m pop.BindMount, modeGiven bool, err error) {
 	parts := strings.Split(s, ":")
 	if len(parts) < 2 || len(parts) > 3 {
-		return pop.BindMount{}, fmt.Errorf("want %s=<host path>:<container path>[:ro|:rw]", DirectiveVolume)
+		return m, false, fmt.Errorf("want %s=<host path>:<container path>[:ro|:rw]", DirectiveVolume)
 	}
-	m := pop.BindMount{Source: strings.TrimSpace(parts[0]), Target: strings.TrimSpace(parts[1])}
+	m = pop.BindMount{Source: strings.TrimSpace(parts[0]), Target: strings.TrimSpace(parts[1])}
 	if len(parts) == 3 {
+		modeGiven = true
 		switch strings.ToLower(strings.TrimSpace(parts[2])) {
 		case "ro":
 			m.ReadOnly = true
 		case "rw":
 		default:
-			return pop.BindMount{}, fmt.Errorf("mode %q: want ro or rw", parts[2])
+			return m, false, fmt.Errorf("mode %q: want ro or rw", parts[2])
 		}
 	}
 	if !pop.CleanAbsPath(m.Source) {
-		return pop.BindMount{}, fmt.Errorf("host path %q must be absolute, without '.' or '..' elements (named volumes are not supported)", m.Source)
+		return m, false, fmt.Errorf("host path %q must be absolute, without '.' or '..' elements (named volumes are not supported)", m.Source)
 	}
 	if !pop.CleanAbsPath(m.Target) {
-		return pop.BindMount{}, fmt.Errorf("container path %q must be absolute, without '.' or '..' elements", m.Target)
+		return m, false, fmt.Errorf("container path %q must be absolute, without '.' or '..' elements", m.Target)
 	}
-	return m, nil
+	return m, modeGiven, nil
 }
 
 // PortRange is an inclusive range of host ports.
-type PortRange struct{ From, To int }
+type PortRange = pop.PortRange
 
 // ParsePortRanges reads the operator's published-port allowlist: entries
 // "N" or "N-M", ports 1-65535.
-func ParsePortRanges(entries []string) ([]PortRange, error) {
-	var out []PortRange
-	for _, e := range entries {
-		a, b, isRange := strings.Cut(strings.TrimSpace(e), "-")
-		from, err1 := strconv.Atoi(strings.TrimSpace(a))
-		to := from
-		var err2 error
-		if isRange {
-			to, err2 = strconv.Atoi(strings.TrimSpace(b))
-		}
-		if err1 != nil || err2 != nil || from < 1 || to > 65535 || from > to {
-			return nil, fmt.Errorf("port range %q: want N or N-M with 1 <= N <= M <= 65535", e)
-		}
-		out = append(out, PortRange{from, to})
-	}
-	return out, nil
-}
+func ParsePortRanges(entries []string) ([]PortRange, error) { return pop.ParsePortRanges(entries) }
 
 // CheckBindPrefixes checks the operator's bind-mount allowlist: absolute,
-// clean paths.
+// clean paths, each optionally PATH:rw, and no read-only prefix at or
+// below a writable one (pop.ParseBindPrefixes).
 func CheckBindPrefixes(entries []string) error {
-	for _, e := range entries {
-		if !pop.CleanAbsPath(e) {
-			return fmt.Errorf("bind-mount prefix %q: want an absolute path without '.', '..' or a trailing '/'", e)
-		}
-	}
-	return nil
-}
-
-// underPrefix reports whether p is prefix or lies below it, by whole path
-// elements (/data allows /data/x, not /database).
-func underPrefix(p, prefix string) bool {
-	return prefix == "/" || p == prefix || strings.HasPrefix(p, prefix+"/")
+	_, err := pop.ParseBindPrefixes(entries)
+	return err
 }
 
 // checkHostAllowed refuses bind mounts and published ports outside the
-// operator's allowlists, naming the directive and its value.
-func (o LaunchOptions) checkHostAllowed(bindPrefixes, publishPorts []string) error {
-	for _, m := range o.Host.Mounts {
-		ok := false
-		for _, pre := range bindPrefixes {
-			ok = ok || underPrefix(m.Source, pre)
-		}
-		if !ok {
-			return pop.Errorf(pop.ErrInvalidArgument, "%s%s=%s: host path %s is not under a bind-mount prefix the operator allows (allowed: %s)",
-				DirectivePrefix, DirectiveVolume, volumeString(m), m.Source, listOrNone(bindPrefixes))
-		}
-	}
-	ranges, err := ParsePortRanges(publishPorts)
+// operator's allowlists, naming the line and its value, and makes mounts
+// under a read-only prefix that gave no mode read-only.
+func (o *LaunchOptions) checkHostAllowed(bindPrefixes, publishPorts []string) error {
+	p, err := pop.NewHostPolicy(bindPrefixes, publishPorts, nil, nil, policySettings)
 	if err != nil {
-		return pop.Wrap(pop.ErrInvalidArgument, err, "the operator's published-port allowlist")
+		return err
 	}
-	for _, p := range o.Host.Ports {
-		ok := false
-		for _, r := range ranges {
-			ok = ok || p.HostPort >= r.From && p.HostPort <= r.To
+	for i, m := range o.Host.Mounts {
+		var ref directiveRef
+		if i < len(o.refs.mounts) {
+			ref = o.refs.mounts[i]
 		}
-		if !ok {
-			return pop.Errorf(pop.ErrInvalidArgument, "%s%s=%s: host port %d is not in a port range the operator allows (allowed: %s)",
-				DirectivePrefix, DirectivePublish, publishString(p), p.HostPort, listOrNone(publishPorts))
+		if ref.Key == "" {
+			// Not from userdata: the mount as the options give it.
+			ref = directiveRef{Directive: Directive{Key: DirectiveVolume, Value: volumeString(m)}, modeGiven: true}
+		}
+		m, err := p.CheckMount(m, ref.modeGiven)
+		if err != nil {
+			return fmt.Errorf("%s%w", ref.prefix(), err)
+		}
+		o.Host.Mounts[i] = m
+	}
+	for i, b := range o.Host.Ports {
+		var ref directiveRef
+		if i < len(o.refs.ports) {
+			ref = o.refs.ports[i]
+		}
+		// One line may publish several ports: name the one refused.
+		ref.Key, ref.Value = DirectivePublish, publishString(b)
+		if err := p.CheckPort(b); err != nil {
+			return fmt.Errorf("%s%w", ref.prefix(), err)
 		}
 	}
 	return nil

@@ -104,7 +104,8 @@ func TestHostAllowlists(t *testing.T) {
 		{"no mount, no port", "#obdocker:cmd=x\n#obdocker:dns=1.1.1.1\n#obdocker:alias=n:a", nil, nil, ""},
 	} {
 		t.Run(tc.doc, func(t *testing.T) {
-			err := opts(tc.ud).checkHostAllowed(tc.prefixes, tc.ports)
+			o := opts(tc.ud)
+			err := o.checkHostAllowed(tc.prefixes, tc.ports)
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("refused: %v", err)
@@ -171,5 +172,94 @@ func TestLaunchHostOptions(t *testing.T) {
 	}
 	if fp.creates != before {
 		t.Errorf("refused launches created %d containers", fp.creates-before)
+	}
+}
+
+// TestBindPrefixModes: a VNF must never write where a later launch may
+// bind-mount from, or it plants a symbolic link (ln -s / x) that dockerd
+// follows on the host. So mounts under a read-only prefix are read-only
+// (made so when the line gives no mode, refused when it asks rw), and a
+// writable prefix (":rw") may be mounted only as a whole.
+func TestBindPrefixModes(t *testing.T) {
+	d, fp := newTestDriver(t, Config{AllowedBindPrefixes: []string{"/srv/vnf", "/srv/scratch:rw"}})
+	cps := []VNFDConnectionPoint{cp("private", "", 0)}
+	// The attack's two launches: the first may no longer write, the second
+	// (the link) gets a read-only mount at most.
+	mustLaunch(t, d, "first", busyboxID, cps, "#!/bin/sh\n#obdocker:volume=/srv/vnf:/mnt\n")
+	mustLaunch(t, d, "second", busyboxID, cps, "#obdocker:volume=/srv/vnf/evil:/host\n")
+	mustLaunch(t, d, "scratch", busyboxID, cps, "#obdocker:volume=/srv/scratch:/s\n")
+	for host, want := range map[string]pop.BindMount{
+		"first":   {Source: "/srv/vnf", Target: "/mnt", ReadOnly: true},
+		"second":  {Source: "/srv/vnf/evil", Target: "/host", ReadOnly: true},
+		"scratch": {Source: "/srv/scratch", Target: "/s"},
+	} {
+		cs, err := fp.Containers(t.Context(), pop.ByName(host))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs[0].Mounts) != 1 || cs[0].Mounts[0] != want {
+			t.Errorf("%s: mounts %+v, want %+v", host, cs[0].Mounts, want)
+		}
+	}
+	before := fp.creates
+	for _, tc := range []struct{ ud, want string }{
+		{"#!/bin/sh\n#obdocker:volume=/srv/vnf/data:/data:rw\n",
+			"userdata line 2: #obdocker:volume=/srv/vnf/data:/data:rw: host path /srv/vnf/data is under the read-only bind-mount prefix /srv/vnf, so it is mounted read-only: ask for :ro, or have the operator list a directory as writable (PATH:rw) in OBDOCKER_ALLOWED_BIND_PREFIXES and mount that directory itself"},
+		{"#obdocker:volume=/srv/scratch/evil:/host:ro\n",
+			"userdata line 1: #obdocker:volume=/srv/scratch/evil:/host:ro: host path /srv/scratch/evil lies below the writable bind-mount prefix /srv/scratch:rw, which may only be mounted as a whole (a container writing there could have planted a symbolic link)"},
+		{"#obdocker:volume=/etc:/e:ro\n",
+			"userdata line 1: #obdocker:volume=/etc:/e:ro: host path /etc is not under a bind-mount prefix the operator allows (allowed: /srv/vnf, /srv/scratch:rw), set by OBDOCKER_ALLOWED_BIND_PREFIXES"},
+	} {
+		_, err := launch10(t, d, "refused", busyboxID, cps, tc.ud)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v\nwant %q", tc.ud, err, tc.want)
+		}
+	}
+	if fp.creates != before {
+		t.Errorf("refused launches created %d containers", fp.creates-before)
+	}
+	for _, tc := range []struct {
+		entries []string
+		want    string
+	}{
+		{[]string{"/srv/a:rw", "/srv/a/b"}, "read-only bind-mount prefix /srv/a/b lies at or below the writable prefix /srv/a:rw"},
+		{[]string{"/srv/a", "/srv/a:rw"}, "read-only bind-mount prefix /srv/a lies at or below the writable prefix /srv/a:rw"},
+		{[]string{"/srv/a:rw", "/srv/a/b:rw"}, "writable bind-mount prefix /srv/a/b:rw lies below the writable prefix /srv/a:rw"},
+		{[]string{"/srv/a:rx"}, `bind-mount prefix "/srv/a:rx": want an absolute path`},
+	} {
+		if err := CheckBindPrefixes(tc.entries); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.entries, err, tc.want)
+		}
+	}
+	if err := CheckBindPrefixes([]string{"/srv", "/srv/scratch:rw", "/opt:ro"}); err != nil {
+		t.Errorf("a writable prefix under a read-only one: %v", err)
+	}
+}
+
+// TestDNSAndNamesRefuseInjection: a DNS address with an IPv6 zone parses
+// as an address but would be written verbatim into the container's
+// /etc/resolv.conf (zone "x options ndots:15"); aliases and hostnames are
+// DNS labels only.
+func TestDNSAndNamesRefuseInjection(t *testing.T) {
+	for _, tc := range []struct{ line, want string }{
+		{"#obdocker:dns=fe80::1%eth0", `DNS server "fe80::1%eth0": an address with a zone (%…) is not taken`},
+		{"#obdocker:dns=fe80::1%x options ndots:15 rotate", `DNS server "fe80::1%x options ndots:15 rotate"`},
+		{"#obdocker:alias=private:a b", `invalid alias "a b"`},
+		{"#obdocker:alias=private:a;b", `invalid alias "a;b"`},
+		{"#obdocker:alias=private:a%b", `invalid alias "a%b"`},
+		{"#obdocker:hostname=a b", "invalid hostname"},
+		{"#obdocker:hostname=a\tb", "invalid hostname"},
+		{"#obdocker:hostname=a%b", "invalid hostname"},
+		{"#obdocker:hostname=a_b", "invalid hostname"},
+	} {
+		_, err := ParseDirectives(ParseUserdata(tc.line).Directives)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want %q", tc.line, err, tc.want)
+		}
+	}
+	for _, s := range []string{"a\nb", "a\n", "a\x00", "a/b", "a:b"} {
+		if pop.ValidAlias(s) || pop.ValidHostname(s) {
+			t.Errorf("%q is taken as an alias or a hostname", s)
+		}
 	}
 }

@@ -82,6 +82,32 @@ type Config struct {
 	NetworkPool    string
 	// Flavours are added to the core's built-in table.
 	Flavours []pop.Flavour
+
+	// The host policy: what a Create may take from the engine's host.
+	// Whoever holds a user's password (a pop:// VIM instance's dockerKey)
+	// may call Create, so docker-popd checks every request itself. Empty
+	// lists allow nothing. AllowedBindPrefixes are host paths, each PATH
+	// (read-only: any path at or below it, mounted read-only) or PATH:rw
+	// (writable: that directory itself only); AllowedPublishPorts are host
+	// ports N or N-M; AllowedCaps capabilities (ALL: any); AllowedSysctls
+	// keys or prefixes ending in * .
+	AllowedBindPrefixes []string
+	AllowedPublishPorts []string
+	AllowedCaps         []string
+	AllowedSysctls      []string
+}
+
+// policySettings name the host policy's keys in refusals.
+var policySettings = pop.HostPolicySettings{
+	BindPrefixes: "AllowedBindPrefixes",
+	PublishPorts: "AllowedPublishPorts",
+	Caps:         "AllowedCaps",
+	Sysctls:      "AllowedSysctls",
+}
+
+// HostPolicy is the policy the allowlists make.
+func (c Config) HostPolicy() (pop.HostPolicy, error) {
+	return pop.NewHostPolicy(c.AllowedBindPrefixes, c.AllowedPublishPorts, c.AllowedCaps, c.AllowedSysctls, policySettings)
 }
 
 // User is one account. The password is kept as a bcrypt hash only. A hash
@@ -238,6 +264,9 @@ func (c Config) problems() []error {
 	}
 	if (c.DockerCertPath == "") != (c.DockerKeyPath == "") {
 		bad("DockerCertPath and DockerKeyPath go together")
+	}
+	if _, err := c.HostPolicy(); err != nil {
+		errs = append(errs, errors.Unwrap(err))
 	}
 	if c.TokenLifetime < 0 {
 		bad("TokenLifetime %v is negative", c.TokenLifetime)

@@ -190,7 +190,12 @@ func (s *Server) ServeListener(ctx context.Context, lis net.Listener) (err error
 			Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})))
 	}
 	g := grpc.NewServer(opts...)
-	pb.RegisterPopServer(g, &service{pop: p, sessions: sess, log: log})
+	policy, err := cfg.HostPolicy()
+	if err != nil { // Validate checked it
+		closeAll()
+		return fmt.Errorf("pop server: %w", err)
+	}
+	pb.RegisterPopServer(g, &service{pop: p, sessions: sess, log: log, policy: policy})
 
 	served := make(chan error, len(lists))
 	for _, l := range lists {

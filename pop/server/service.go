@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
 	"time"
@@ -30,6 +31,9 @@ type service struct {
 	pop      pop.Pop
 	sessions *sessions
 	log      logrus.FieldLogger
+	// policy is checked before the Pop sees a Create: the Pop applies
+	// none, and a user's password is all a caller needs.
+	policy pop.HostPolicy
 }
 
 func (s *service) Login(ctx context.Context, c *pb.Credentials) (*pb.Token, error) {
@@ -120,7 +124,12 @@ func (s *service) Flavours(ctx context.Context, f *pb.Filter) (*pb.FlavourList, 
 }
 
 func (s *service) Create(ctx context.Context, cfg *pb.ContainerConfig) (*pb.Container, error) {
-	c, err := s.pop.Create(ctx, wire.ContainerConfigFromPB(cfg))
+	cc := wire.ContainerConfigFromPB(cfg)
+	if err := s.policy.Check(cc); err != nil {
+		s.log.WithFields(logrus.Fields{"container": cc.Name, "reason": err.Error()}).Warn("create refused by the host policy")
+		return nil, wire.ToStatus(fmt.Errorf("create %s: %w", cc.Name, err))
+	}
+	c, err := s.pop.Create(ctx, cc)
 	if err != nil {
 		return nil, wire.ToStatus(err)
 	}
