@@ -19,6 +19,7 @@ import (
 
 	"github.com/openbaton-docker/obdocker/internal/settings"
 	"github.com/openbaton-docker/obdocker/plugin"
+	"github.com/openbaton-docker/obdocker/pop"
 	"github.com/openbaton-docker/obdocker/pop/docker"
 	"github.com/openbaton-docker/obdocker/vim"
 )
@@ -83,7 +84,7 @@ type DriverConfig struct {
 	AllowedSysctls []string `envconfig:"ALLOWED_SYSCTLS" desc:"sysctl keys that userdata may set with #obdocker:sysctl="`
 	// AllowedBindPrefixes and AllowedPublishPorts gate what reaches the
 	// engine's host: bind mounts and published ports (none by default).
-	AllowedBindPrefixes []string `envconfig:"ALLOWED_BIND_PREFIXES" desc:"host paths that userdata may bind-mount with #obdocker:volume= (a path is allowed at or below an entry)"`
+	AllowedBindPrefixes []string `envconfig:"ALLOWED_BIND_PREFIXES" desc:"host paths that userdata may bind-mount with #obdocker:volume=: PATH (read-only, any path at or below it) or PATH:rw (writable, that directory only)"`
 	AllowedPublishPorts []string `envconfig:"ALLOWED_PUBLISH_PORTS" desc:"host ports that userdata may publish with #obdocker:publish=, entries N or N-M"`
 	// Quota* override getQuota's figures for every VIM instance; 0 leaves
 	// the engine's figure (vim.QuotaLimits); negative is refused at start.
@@ -157,8 +158,6 @@ func (c Config) Validate() error {
 var (
 	// netNameRE is Docker's rule for network names.
 	netNameRE = regexp.MustCompile(`^[a-zA-Z0-9][a-zA-Z0-9_.-]*$`)
-	capRE     = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_]*$`)
-	sysctlRE  = regexp.MustCompile(`^(\*|[a-z0-9_][a-z0-9_./-]*\*?)$`) // "*": every sysctl
 )
 
 // check adds every problem of the settings to probs, skipping variables
@@ -215,23 +214,12 @@ func (c Config) check(probs *settings.Problems) {
 	if pool, err := netip.ParsePrefix(d.NetworkPool); err != nil || !pool.Addr().Is4() || pool.Bits() > 24 {
 		add("NETWORK_POOL", "=%q: want an IPv4 subnet in CIDR notation of /24 or larger (it hands out /24s), e.g. 10.90.0.0/16", d.NetworkPool)
 	}
-	var badCaps []string
-	for _, cp := range d.AllowedCaps {
-		if !capRE.MatchString(cp) {
-			badCaps = append(badCaps, strconv.Quote(cp))
-		}
+	// The forms docker-popd's allowlists share (pop.HostPolicy).
+	if _, err := pop.ParseCapList(d.AllowedCaps); err != nil {
+		add("ALLOWED_CAPS", ": %v", err)
 	}
-	if len(badCaps) > 0 {
-		add("ALLOWED_CAPS", ": %s: want capability names such as NET_ADMIN or CAP_NET_ADMIN, or ALL", strings.Join(badCaps, ", "))
-	}
-	var badSysctls []string
-	for _, s := range d.AllowedSysctls {
-		if !sysctlRE.MatchString(s) {
-			badSysctls = append(badSysctls, strconv.Quote(s))
-		}
-	}
-	if len(badSysctls) > 0 {
-		add("ALLOWED_SYSCTLS", ": %s: want sysctl keys such as net.ipv4.ip_forward, or prefixes ending in * (net.ipv4.*)", strings.Join(badSysctls, ", "))
+	if err := pop.CheckSysctlList(d.AllowedSysctls); err != nil {
+		add("ALLOWED_SYSCTLS", ": %v", err)
 	}
 	if err := vim.CheckBindPrefixes(d.AllowedBindPrefixes); err != nil {
 		add("ALLOWED_BIND_PREFIXES", ": %v", err)

@@ -28,3 +28,26 @@ func TestHostAllowlistSettings(t *testing.T) {
 		}
 	}
 }
+
+// TestBindPrefixModeSettings: a prefix may be marked writable (PATH:rw);
+// a read-only prefix at or below a writable one is refused at start,
+// naming both, since containers may write (and plant links) there.
+func TestBindPrefixModeSettings(t *testing.T) {
+	t.Setenv("OBDOCKER_ALLOWED_BIND_PREFIXES", "/srv/data,/srv/scratch:rw")
+	if cfg, err := LoadConfig(nil); err != nil || len(cfg.Driver.AllowedBindPrefixes) != 2 {
+		t.Fatalf("%q %v", cfg.Driver.AllowedBindPrefixes, err)
+	}
+	for _, v := range []string{"/srv/scratch:rw,/srv/scratch/sub", "/srv/scratch,/srv/scratch:rw"} {
+		t.Setenv("OBDOCKER_ALLOWED_BIND_PREFIXES", v)
+		_, err := LoadConfig(nil)
+		for _, w := range []string{"OBDOCKER_ALLOWED_BIND_PREFIXES", "read-only bind-mount prefix /srv/scratch", "the writable prefix /srv/scratch:rw"} {
+			if err == nil || !strings.Contains(err.Error(), w) {
+				t.Errorf("%s: error %v does not say %q", v, err, w)
+			}
+		}
+	}
+	t.Setenv("OBDOCKER_ALLOWED_BIND_PREFIXES", "/srv/data:rx")
+	if _, err := LoadConfig(nil); err == nil || !strings.Contains(err.Error(), `"/srv/data:rx"`) {
+		t.Errorf("mode rx: %v", err)
+	}
+}
