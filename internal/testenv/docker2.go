@@ -30,6 +30,10 @@ type engine struct {
 	sock       string // unix:// socket, for the harness itself
 	ns         string // containerd namespace
 	extraArgs  []string
+	// netns, when set, is a network namespace (a name under
+	// /var/run/netns) the engine runs in, with its own default bridge
+	// made by dockerd inside it: bridge and bridgeAddr are then unused.
+	netns string
 }
 
 func (e engine) dataRoot() string { return "/var/lib/" + e.name }
@@ -148,7 +152,7 @@ func (e engine) start(ctx context.Context) error {
 		return err
 	}
 	defer logf.Close()
-	if err := exec.Command("ip", "link", "show", e.bridge).Run(); err != nil {
+	if e.netns == "" && exec.Command("ip", "link", "show", e.bridge).Run() != nil {
 		for _, args := range [][]string{
 			{"link", "add", e.bridge, "type", "bridge"},
 			{"addr", "add", e.bridgeAddr, "dev", e.bridge},
@@ -159,14 +163,23 @@ func (e engine) start(ctx context.Context) error {
 			}
 		}
 	}
-	args := append([]string{"-H", e.sock, "--data-root", e.dataRoot(),
-		"--exec-root", e.execRoot(), "--pidfile", e.pidFile(), "--bridge=" + e.bridge,
-		"--iptables=false", "--containerd-namespace", e.ns, "--containerd-plugins-namespace", "plugins." + e.ns},
-		e.extraArgs...)
+	args := []string{"-H", e.sock, "--data-root", e.dataRoot(),
+		"--exec-root", e.execRoot(), "--pidfile", e.pidFile(),
+		"--containerd-namespace", e.ns, "--containerd-plugins-namespace", "plugins." + e.ns}
+	if e.netns == "" {
+		// On the host its rules would mix with the first engine's.
+		args = append(args, "--bridge="+e.bridge, "--iptables=false")
+	}
+	args = append(args, e.extraArgs...)
 	// The engine outlives this test process: it must not keep a descriptor
 	// this process inherited, such as the lock of `flock make test`.
 	closeInheritedOnExec()
 	cmd := exec.Command("dockerd", args...)
+	if e.netns != "" {
+		// Not `ip netns exec`: it remounts /sys, and dockerd then fails
+		// with "Devices cgroup isn't mounted".
+		cmd = exec.Command("nsenter", append([]string{"--net=/var/run/netns/" + e.netns, "dockerd"}, args...)...)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("start dockerd: %w", err)
