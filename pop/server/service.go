@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net"
 	"time"
@@ -127,7 +126,7 @@ func (s *service) Create(ctx context.Context, cfg *pb.ContainerConfig) (*pb.Cont
 	cc := wire.ContainerConfigFromPB(cfg)
 	if err := s.policy.Check(cc); err != nil {
 		s.log.WithFields(logrus.Fields{"container": cc.Name, "reason": err.Error()}).Warn("create refused by the host policy")
-		return nil, wire.ToStatus(fmt.Errorf("create %s: %w", cc.Name, err))
+		return nil, wire.ToStatus(err) // the client names the container
 	}
 	c, err := s.pop.Create(ctx, cc)
 	if err != nil {
