@@ -44,8 +44,10 @@ type Config struct {
 	// (#obdocker:sysctl=key=value); an entry ending in "*" is a prefix.
 	AllowedSysctls []string
 	// AllowedBindPrefixes are the host paths userdata may bind-mount
-	// (#obdocker:volume=…): a path is allowed when it is an entry or lies
-	// below one, by whole path elements. None by default.
+	// (#obdocker:volume=…), each PATH, PATH:ro or PATH:rw (pop.HostPolicy).
+	// Under a read-only prefix any path below it by whole elements may be
+	// mounted, read-only; a writable prefix only as itself (a VNF could
+	// plant a symlink below it). None by default.
 	AllowedBindPrefixes []string
 	// AllowedPublishPorts are the host ports userdata may publish
 	// (#obdocker:publish=…), entries "N" or "N-M". None by default.

@@ -67,9 +67,11 @@
 //	                                    launch must join a network that is
 //	                                    not internal.
 //	#obdocker:expose=53/udp             ports declared, not published.
-//	#obdocker:volume=/src:/dst[:ro]     a bind mount; /src must be at or
-//	                                    below an entry of
-//	                                    Config.AllowedBindPrefixes.
+//	#obdocker:volume=/src:/dst[:ro|:rw] a bind mount; /src must be at or
+//	                                    below a read-only entry of
+//	                                    Config.AllowedBindPrefixes (the
+//	                                    mount is then read-only), or be a
+//	                                    writable (:rw) entry itself.
 //	#obdocker:alias=net:a,b             DNS aliases on network net (its
 //	                                    virtual link or network name), which
 //	                                    the launch must join.

@@ -3,6 +3,7 @@ package client_test
 import (
 	"context"
 	"net"
+	"os"
 	"testing"
 	"time"
 
@@ -49,6 +50,10 @@ func serverConfig(t testing.TB) (server.Config, string) {
 		DefaultNetwork: pcfg.DefaultNetwork,
 		DefaultSubnet:  pcfg.DefaultSubnet,
 		NetworkPool:    pcfg.NetworkPool,
+		// The HostOptions case mounts a temporary directory read-only and
+		// publishes a free port; docker-popd refuses both by default.
+		AllowedBindPrefixes: []string{os.TempDir()},
+		AllowedPublishPorts: []string{"1024-65535"},
 	}, b.Small
 }
 
