@@ -30,6 +30,10 @@ func (c *Core) Create(ctx context.Context, cfg ContainerConfig) (Container, erro
 	if err := validateHostOptions(cfg); err != nil {
 		return Container{}, err
 	}
+	if len(cfg.Constraints)+len(cfg.PlacementPrefs) > 0 {
+		// Refused, not ignored: a VNF whose placement matters must not land anywhere.
+		return Container{}, Errorf(ErrInvalidArgument, "container %q: placement constraints and preferences are for Docker Swarm; this Docker VIM is one engine, where every container runs: remove them, or register the Swarm manager as a VIM with metadata obdocker.mode=swarm", cfg.Name)
+	}
 	if cfg.Flavour != "" {
 		if _, err := c.findFlavour(cfg.Flavour); err != nil {
 			return Container{}, err

@@ -112,6 +112,11 @@ type HostOptions struct {
 	Ports  []PortBinding `json:"ports,omitempty"`
 	Expose []string      `json:"expose,omitempty"`
 	Mounts []BindMount   `json:"mounts,omitempty"`
+	// Constraints and PlacementPrefs place the container on a Swarm VIM
+	// (Swarm's syntax: node.labels.zone==a, spread=node.labels.rack). A
+	// Pop of one engine refuses them: there is nowhere else to go.
+	Constraints    []string `json:"constraints,omitempty"`
+	PlacementPrefs []string `json:"placementPrefs,omitempty"`
 }
 
 // ContainerConfig describes a container to Create.

@@ -41,7 +41,22 @@ type EndpointKey struct {
 	// Username and Password of a pop:// endpoint, from the authUrl's
 	// userinfo or the VIM instance's metadata keys "username"/"password".
 	Username, Password string
+	// Mode is ModeSwarm when the VIM instance's metadata asks for the
+	// engine's Swarm cluster (MetadataMode), else "". Part of the Pop's
+	// key: a Swarm Pop and an engine Pop over one manager are two Pops.
+	Mode string
 }
+
+// MetadataMode is the VIM instance metadata key that chooses how the
+// endpoint is used: ModeSwarm makes the VIM the whole Swarm cluster the
+// engine manages; absent or "engine", the one engine.
+const MetadataMode = "obdocker.mode"
+
+// Values of MetadataMode.
+const (
+	ModeEngine = "engine"
+	ModeSwarm  = "swarm"
+)
 
 // Scheme is the URL's scheme.
 func (k EndpointKey) Scheme() string {
@@ -58,8 +73,13 @@ func (k EndpointKey) Address() string {
 // TLS reports whether TLS material was given.
 func (k EndpointKey) TLS() bool { return k.CA != "" || k.Cert != "" || k.Key != "" }
 
-// String is the URL (never the secrets).
-func (k EndpointKey) String() string { return k.URL }
+// String is the URL (never the secrets), with the mode when not the engine's.
+func (k EndpointKey) String() string {
+	if k.Mode != "" {
+		return k.URL + " (" + k.Mode + ")"
+	}
+	return k.URL
+}
 
 // EndpointOf builds the key of a VIM instance's endpoint.
 func EndpointOf(v *VimInstance, defaultSocket string) (EndpointKey, error) {
@@ -79,6 +99,16 @@ func EndpointOf(v *VimInstance, defaultSocket string) (EndpointKey, error) {
 	if k.Username == "" {
 		k.Username, k.Password = v.Metadata["username"], v.Metadata["password"]
 	}
+	switch m := strings.ToLower(strings.TrimSpace(v.Metadata[MetadataMode])); m {
+	case "", ModeEngine:
+	case ModeSwarm:
+		if k.Scheme() == SchemePop {
+			return EndpointKey{}, pop.Errorf(pop.ErrInvalidArgument, "VIM metadata %s=%s: a docker-popd endpoint (%s) is one engine; give the authUrl of a Swarm manager's engine (unix:// or tcp://)", MetadataMode, m, k.URL)
+		}
+		k.Mode = ModeSwarm
+	default:
+		return EndpointKey{}, pop.Errorf(pop.ErrInvalidArgument, "VIM metadata %s=%q: want %s or %s", MetadataMode, v.Metadata[MetadataMode], ModeEngine, ModeSwarm)
+	}
 	return k, nil
 }
 
@@ -86,6 +116,9 @@ func EndpointOf(v *VimInstance, defaultSocket string) (EndpointKey, error) {
 // Pop also who logs in, so a VIM instance never borrows another's session
 // (several clients of one docker-popd are harmless: it holds the state).
 func (k EndpointKey) poolKey() string {
+	if k.Mode != "" {
+		return k.URL + "#mode=" + k.Mode
+	}
 	if k.Scheme() != SchemePop {
 		return k.URL
 	}

@@ -26,6 +26,7 @@ import (
 	"github.com/openbaton-docker/obdocker/pop"
 	"github.com/openbaton-docker/obdocker/pop/client"
 	"github.com/openbaton-docker/obdocker/pop/docker"
+	"github.com/openbaton-docker/obdocker/pop/swarm"
 	"github.com/openbaton-docker/obdocker/vim"
 )
 
@@ -200,6 +201,9 @@ func (f *factory) openDocker(ctx context.Context, key vim.EndpointKey) (pop.Pop,
 	if err != nil {
 		return nil, err
 	}
+	if key.Mode == vim.ModeSwarm {
+		return f.openSwarm(ctx, key, b)
+	}
 	core, err := pop.Open(ctx, pop.Config{
 		PopName:        popName(f.cfg),
 		StorePath:      f.storePath(key.URL),
@@ -214,6 +218,29 @@ func (f *factory) openDocker(ctx context.Context, key vim.EndpointKey) (pop.Pop,
 		return nil, err
 	}
 	return localPop{Core: core, b: b}, nil
+}
+
+// swarmPop is a Swarm Pop over its own Docker client; closing it closes that.
+type swarmPop struct {
+	*swarm.Pop
+	b *docker.Backend
+}
+
+func (s swarmPop) Close() error { return s.b.Close() }
+
+// openSwarm makes the Pop of a Swarm VIM: it keeps no store (its records
+// are the services' labels) and no address pool (Swarm allocates).
+func (f *factory) openSwarm(ctx context.Context, key vim.EndpointKey, b *docker.Backend) (pop.Pop, error) {
+	p, err := swarm.Open(ctx, swarm.Config{
+		PopName:        popName(f.cfg),
+		DefaultNetwork: f.cfg.Driver.DefaultNetwork,
+		Logger:         f.log.WithField("endpoint", key.String()),
+	}, b)
+	if err != nil {
+		b.Close()
+		return nil, err
+	}
+	return swarmPop{Pop: p, b: b}, nil
 }
 
 // registryCredsFor reports whether pulls on key's engine may carry the
