@@ -167,6 +167,10 @@ func configure(t *testing.T, dir string) (cfgPath, network, small string) {
 		`DefaultNetwork = ""`, `DefaultNetwork = "`+pcfg.DefaultNetwork+`"`,
 		`DefaultSubnet = ""`, `DefaultSubnet = "`+pcfg.DefaultSubnet+`"`,
 		`NetworkPool = ""`, `NetworkPool = "`+pcfg.NetworkPool+`"`,
+		// The conformance suite's HostOptions case mounts a temporary
+		// directory and publishes a free port; init allows none.
+		`AllowedBindPrefixes = []`, `AllowedBindPrefixes = ["`+os.TempDir()+`"]`,
+		`AllowedPublishPorts = []`, `AllowedPublishPorts = ["1024-65535"]`,
 		`DockerHost = ""`, `DockerHost = "`+testenv.DockerHost()+`"`,
 	).Replace(string(data))
 	if err := os.WriteFile(cfgPath, []byte(text), 0o600); err != nil {

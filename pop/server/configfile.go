@@ -70,6 +70,12 @@ func decodeConfig(data []byte) (Config, []error, error) {
 			cfg.Users[name] = u
 		}
 	}
+	// An empty list in the file (as init writes them) is no list.
+	for _, l := range []*[]string{&cfg.AllowedBindPrefixes, &cfg.AllowedPublishPorts, &cfg.AllowedCaps, &cfg.AllowedSysctls} {
+		if len(*l) == 0 {
+			*l = nil
+		}
+	}
 	return cfg, probs, nil
 }
 
@@ -103,7 +109,16 @@ func EncodeConfig(cfg Config) ([]byte, error) {
 	buf.WriteString("# docker-popd configuration. Passwords are stored as bcrypt hashes.\n" +
 		"# Add, remove and list users with `docker-popd user add|remove|list -cfg THIS-FILE`;\n" +
 		"# they edit this file in place and keep everything else. (`init -force` would start\n" +
-		"# over: a new PopName loses track of the containers and networks made so far.)\n")
+		"# over: a new PopName loses track of the containers and networks made so far.)\n" +
+		"# AllowedBindPrefixes (PATH read-only, PATH:rw writable), AllowedPublishPorts (N or N-M),\n" +
+		"# AllowedCaps and AllowedSysctls are what clients' containers may ask of this host;\n" +
+		"# empty lists allow none (docs/configuration.md).\n")
+	// Written even when empty, so that an operator sees them.
+	for _, l := range []*[]string{&cfg.AllowedBindPrefixes, &cfg.AllowedPublishPorts, &cfg.AllowedCaps, &cfg.AllowedSysctls} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
 	if err := toml.NewEncoder(&buf).Encode(cfg); err != nil {
 		return nil, fmt.Errorf("encode config: %w", err)
 	}
