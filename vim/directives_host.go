@@ -12,7 +12,11 @@ import (
 // knownDirectives lists the directive keys, for the unknown-key error.
 var knownDirectives = []string{DirectiveFlavour, DirectiveCapAdd, DirectiveSysctl, DirectiveStart,
 	DirectiveCmd, DirectiveHostname, DirectiveDNS, DirectivePublish, DirectiveExpose, DirectiveVolume,
-	DirectiveAlias, DirectiveConstraint}
+	DirectiveAlias, DirectiveConstraint, DirectivePlacementPref}
+
+// DirectivePlacementPref is a Swarm placement preference
+// (spread=<node attribute>), for a Swarm VIM.
+const DirectivePlacementPref = "placement-pref"
 
 // listItems splits a comma-separated value (spaces around items ignored).
 func listItems(v string) []string {
@@ -99,10 +103,22 @@ func (o *LaunchOptions) parseHost(d Directive) (handled bool, err error) {
 			}
 		}
 	case DirectiveConstraint:
-		// Swarm places a service's tasks by constraints; a Docker VIM is
-		// one engine, so there is nothing to choose between. Refused, not
-		// ignored: a VNF whose placement matters must not land anywhere.
-		return true, fmt.Errorf("placement constraints are for Docker Swarm services; this Docker VIM is one engine, where every container runs: remove the constraint (VNFD configuration key constraints)")
+		// Recorded for the Pop: a Swarm Pop places by it, a Pop of one
+		// engine refuses it at Create (nothing to choose between).
+		for _, c := range strings.Split(d.Value, ";") {
+			if c = strings.TrimSpace(c); c == "" {
+				continue
+			}
+			if !strings.Contains(c, "==") && !strings.Contains(c, "!=") {
+				return true, fmt.Errorf("placement constraint %q: want <attribute>==<value> or <attribute>!=<value>, e.g. node.labels.zone==a", c)
+			}
+			h.Constraints = append(h.Constraints, c)
+		}
+	case DirectivePlacementPref:
+		if kind, desc, ok := strings.Cut(d.Value, "="); !ok || kind != "spread" || desc == "" {
+			return true, fmt.Errorf("placement preference %q: want spread=<node attribute>, e.g. spread=node.labels.rack", d.Value)
+		}
+		h.PlacementPrefs = append(h.PlacementPrefs, d.Value)
 	default:
 		return false, nil
 	}

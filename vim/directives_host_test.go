@@ -60,7 +60,7 @@ func TestParseHostDirectives(t *testing.T) {
 		{"#obdocker:volume=/srv", "want volume=<host path>:<container path>"},
 		{"#obdocker:alias=db", "want alias=<network>:<name>"},
 		{"#obdocker:alias=private:bad name", `invalid alias "bad name"`},
-		{"#obdocker:constraint=node.role==manager", "#obdocker:constraint=node.role==manager: placement constraints are for Docker Swarm services"},
+		{"#obdocker:constraint=zone", `placement constraint "zone"`},
 	} {
 		_, err := ParseDirectives(ParseUserdata(tc.line).Directives)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

@@ -75,8 +75,10 @@
 //	#obdocker:alias=net:a,b             DNS aliases on network net (its
 //	                                    virtual link or network name), which
 //	                                    the launch must join.
-//	#obdocker:constraint=…              refused: Swarm placement has no
-//	                                    meaning on one engine.
+//	#obdocker:constraint=a==b[;c!=d]    Swarm placement constraints and
+//	#obdocker:placement-pref=spread=x   preferences, for a Swarm VIM (VIM
+//	                                    metadata obdocker.mode=swarm); a Pop
+//	                                    of one engine refuses them at Create.
 //
 // The Pop records them with the container (over gRPC too): a repeated
 // launch compares them, and rebuildServer keeps them.
