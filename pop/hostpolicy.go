@@ -197,6 +197,10 @@ func underPath(p, prefix string) bool {
 // read-only prefix is made read-only; when it is true, asking for a
 // writable mount there is refused.
 func (p HostPolicy) CheckMount(m BindMount, modeGiven bool) (BindMount, error) {
+	if !CleanAbsPath(m.Source) {
+		// "/srv/vnf/../etc" lies "under" /srv/vnf as text only.
+		return m, Errorf(ErrInvalidArgument, "host path %q is not an absolute, clean path (no ., .. or trailing /)", m.Source)
+	}
 	var ro *BindPrefix
 	for i, b := range p.BindPrefixes {
 		switch {

@@ -31,6 +31,9 @@ func TestHostPolicyCheck(t *testing.T) {
 		{ContainerConfig{HostOptions: HostOptions{Mounts: []BindMount{{Source: "/", Target: "/x", ReadOnly: true}}}}, "(allowed: /srv, /srv/scratch:rw, /opt), set by B"},
 		{ContainerConfig{HostOptions: HostOptions{Ports: []PortBinding{{HostPort: 81, ContainerPort: 80, Protocol: "udp"}}}}, "published port 81:80/udp: host port 81 is not in a port range the operator allows (allowed: 80, 9000-9099), set by P"},
 		{ContainerConfig{CapAdd: []string{"sys_admin"}}, "capability SYS_ADMIN is not allowed by the operator (allowed: NET_ADMIN), set by C"},
+		// Under /srv as text only: Check does not rely on its callers cleaning paths.
+		{ContainerConfig{HostOptions: HostOptions{Mounts: []BindMount{{Source: "/srv/../etc", Target: "/x", ReadOnly: true}}}}, `host path "/srv/../etc" is not an absolute, clean path`},
+		{ContainerConfig{HostOptions: HostOptions{Mounts: []BindMount{{Source: "/srv/a/", Target: "/x", ReadOnly: true}}}}, "not an absolute, clean path"},
 		{ContainerConfig{Sysctls: map[string]string{"net.ipv6.conf.all.forwarding": "1"}}, "sysctl net.ipv6.conf.all.forwarding is not allowed by the operator (allowed: net.ipv4.*), set by S"},
 	} {
 		if err := p.Check(tc.cfg); !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), tc.want) {

@@ -259,6 +259,17 @@ func (d *Driver) rebuildServer(ctx context.Context, p plugin.Params) (any, error
 		}
 		cfg.Endpoints = append(cfg.Endpoints, pop.EndpointConfig{Network: net, IPv4: ep.IPv4, Aliases: ep.Aliases})
 	}
+	// The recorded options meet today's allowlists or nothing happens: a
+	// container made under an older, wider policy (writable mounts under a
+	// prefix that is read-only now, a capability since removed) must not
+	// be made again by a rebuild.
+	policy, err := pop.NewHostPolicy(d.cfg.AllowedBindPrefixes, d.cfg.AllowedPublishPorts, d.cfg.AllowedCaps, d.cfg.AllowedSysctls, policySettings)
+	if err == nil {
+		err = policy.Check(cfg)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("rebuildServer %s: its recorded options are not allowed any more (launch it anew): %w", c.Name, err)
+	}
 	start := c.State != pop.StateCreated
 	log := t.log.WithField("server", c.Name)
 
