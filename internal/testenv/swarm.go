@@ -245,3 +245,30 @@ func dockerCmd(ctx context.Context, host string, args ...string) (string, error)
 	out, err := exec.CommandContext(ctx, "docker", append([]string{"-H", host}, args...)...).CombinedOutput()
 	return string(out), err
 }
+
+// IPVS reports why Swarm's virtual IPs cannot carry traffic on this
+// machine (nil: they can). A service's VIP is balanced by IPVS in each
+// container's namespace; a kernel without it still allocates VIPs, but
+// packets to them go nowhere.
+func IPVS() error {
+	if _, err := os.Stat("/proc/net/ip_vs"); err == nil {
+		return nil
+	}
+	out, err := exec.Command("sh", "-c", "zcat /proc/config.gz 2>/dev/null | grep -E '^CONFIG_IP_VS=(y|m)'").Output()
+	if err == nil && len(out) > 0 {
+		return nil // a module dockerd loads
+	}
+	return fmt.Errorf("the kernel has no IPVS (CONFIG_IP_VS, /proc/net/ip_vs): Swarm's service VIPs carry no traffic here")
+}
+
+// RequireIPVS is for a test that sends traffic to a service VIP: missing
+// IPVS skips it locally and fails it under CI=true.
+func RequireIPVS(t testing.TB) {
+	t.Helper()
+	if err := IPVS(); err != nil {
+		if CI() {
+			t.Fatalf("%v (CI=true: run on a kernel with IPVS, e.g. the ip_vs module)", err)
+		}
+		t.Skipf("%v (run on a kernel with IPVS, e.g. the ip_vs module)", err)
+	}
+}

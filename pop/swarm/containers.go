@@ -46,14 +46,14 @@ func (p *Pop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Containe
 	}
 	var attach []swarm.NetworkAttachmentConfig
 	for _, ep := range eps {
-		if ep.IPv4 != "" {
-			return pop.Container{}, pop.Errorf(pop.ErrInvalidArgument,
-				"container %q: the connection point on network %q asks for the fixed IP %s, but this VIM is a Docker Swarm cluster, whose services cannot have fixed IPs (Swarm allocates them): remove fixedIp from the VNFD's connection point, or deploy on a single-engine Docker VIM",
-				cfg.Name, ep.Network, ep.IPv4)
-		}
 		n, err := p.network(ctx, ep.Network)
 		if err != nil {
 			return pop.Container{}, err
+		}
+		if ep.IPv4 != "" {
+			return pop.Container{}, pop.Errorf(pop.ErrInvalidArgument,
+				"container %q: the connection point on network %q asks for the fixed IP %s, but this VIM is a Docker Swarm cluster, whose services cannot have fixed IPs (Swarm allocates them): remove fixedIp from the VNFD's connection point, or deploy on a single-engine Docker VIM",
+				cfg.Name, n.Name, ep.IPv4)
 		}
 		for _, a := range attach {
 			if a.Target == n.ID {
