@@ -286,7 +286,7 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 	if err != nil {
 		return pop.Container{}, err
 	}
-	tick := time.NewTicker(250 * time.Millisecond)
+	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
 		tasks, err := p.tasks(ctx, c.ID)
