@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"net/netip"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -73,8 +74,12 @@ func (p *Pop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Containe
 	labels[labelEnv] = jsonLabel(cfg.Env)
 	labels[labelMetadata] = jsonLabel(cfg.Metadata)
 	labels[labelHost] = jsonLabel(cfg.HostOptions)
+	img, err := p.serviceImage(ctx, cfg.Image)
+	if err != nil {
+		return pop.Container{}, err
+	}
 	cs := &swarm.ContainerSpec{
-		Image:         cfg.Image,
+		Image:         img,
 		Labels:        p.ownLabels(),
 		Env:           envList(cfg.Env, cfg.Metadata),
 		Args:          cfg.Cmd,
@@ -118,6 +123,30 @@ func (p *Pop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Containe
 		return pop.Container{}, err
 	}
 	return c, nil
+}
+
+var imageIDRE = regexp.MustCompile(`^(sha256:)?[0-9a-f]{12}([0-9a-f]{52})?$`)
+
+// serviceImage is the image a service names: a launch that names an image
+// by ID runs from a tag of it (a node that lacks the image can pull a tag,
+// never an ID); references pass as given.
+func (p *Pop) serviceImage(ctx context.Context, ref string) (string, error) {
+	if !imageIDRE.MatchString(ref) {
+		return ref, nil
+	}
+	im, err := p.b.InspectImage(ctx, ref)
+	if err != nil {
+		return "", err
+	}
+	for _, t := range im.Tags {
+		if !strings.Contains(t, "@") {
+			return t, nil
+		}
+	}
+	if len(im.Tags) > 0 {
+		return im.Tags[0], nil // a digest reference
+	}
+	return "", pop.Errorf(pop.ErrInvalidArgument, "image %s has no tag: a Swarm service names its image by tag (docker tag %s NAME:TAG on every node, or push it to a registry)", ref, ref)
 }
 
 // waitVIPs waits until Swarm has given the service a VIP on each network

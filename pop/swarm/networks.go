@@ -36,7 +36,22 @@ func (p *Pop) CreateNetwork(ctx context.Context, cfg pop.NetworkConfig) (pop.Net
 	if err != nil {
 		return pop.Network{}, err
 	}
-	return networkOf(st), nil
+	// The manager answers the inspect before its allocator has given the
+	// network a subnet: wait for it (the NFVO records what we answer).
+	for n := networkOf(st); ; {
+		if n.Subnet != "" && n.Driver != "" {
+			return n, nil
+		}
+		select {
+		case <-ctx.Done():
+			return pop.Network{}, pop.Wrap(pop.ErrUnavailable, ctx.Err(), "network %q: Swarm has not allocated its subnet yet", cfg.Name)
+		case <-time.After(50 * time.Millisecond):
+		}
+		if st, err = p.b.InspectNetwork(ctx, st.ID); err != nil {
+			return pop.Network{}, err
+		}
+		n = networkOf(st)
+	}
 }
 
 func networkOf(st pop.NetworkStatus) pop.Network {

@@ -59,9 +59,18 @@ func TestDisruptiveSwarmPop(t *testing.T) {
 	cfg := pop.ContainerConfig{Name: "swp-a-" + u, Image: testenv.BusyboxImage, Flavour: "m1.tiny", Endpoints: eps,
 		Env: map[string]string{"FROM_ENV": "1", "BOTH": "env"}, Metadata: map[string]string{"BOTH": "md"}}
 	cfg.Constraints = []string{"node.labels." + testenv.NodeLabel + "==2"}
+	bi, err := b.InspectImage(ctx, testenv.BusyboxImage)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Image = bi.ID // as the NFVO sends it: the image's extId
 	a, err := p.Create(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if asvc, _, err := s.Manager.ServiceInspectWithRaw(ctx, a.ID, swarm.ServiceInspectOptions{}); err != nil ||
+		!strings.HasPrefix(asvc.Spec.TaskTemplate.ContainerSpec.Image, "obdocker-test/busybox:") {
+		t.Fatalf("a launch by image ID runs from a tag: service image %q, %v", asvc.Spec.TaskTemplate.ContainerSpec.Image, err)
 	}
 	if a.State != pop.StateCreated || len(a.Endpoints) != 2 || a.Endpoints[0].IPv4 == "" || a.Endpoints[1].IPv4 == "" {
 		t.Fatalf("created: %+v", a)
