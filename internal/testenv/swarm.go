@@ -260,15 +260,3 @@ func IPVS() error {
 	}
 	return fmt.Errorf("the kernel has no IPVS (CONFIG_IP_VS, /proc/net/ip_vs): Swarm's service VIPs carry no traffic here")
 }
-
-// RequireIPVS is for a test that sends traffic to a service VIP: missing
-// IPVS skips it locally and fails it under CI=true.
-func RequireIPVS(t testing.TB) {
-	t.Helper()
-	if err := IPVS(); err != nil {
-		if CI() {
-			t.Fatalf("%v (CI=true: run on a kernel with IPVS, e.g. the ip_vs module)", err)
-		}
-		t.Skipf("%v (run on a kernel with IPVS, e.g. the ip_vs module)", err)
-	}
-}
