@@ -226,6 +226,9 @@ func teardownSwarm(ctx context.Context, t testing.TB) {
 	if out, err := dockerCmd(ctx, DockerHost(), "swarm", "leave", "--force"); err != nil && !notInSwarm(out) {
 		t.Errorf("swarm rig teardown: node 1 swarm leave: %v: %s", err, out)
 	}
+	// swarm init made it and leave keeps it; out of a swarm nothing uses
+	// it, and the next init makes it again (in use, the removal fails: fine).
+	dockerCmd(ctx, DockerHost(), "network", "rm", "docker_gwbridge")
 	if exec.Command("ip", "netns", "pids", swarmNetns).Run() == nil {
 		if out, err := exec.Command("ip", "netns", "delete", swarmNetns).CombinedOutput(); err != nil {
 			t.Errorf("swarm rig teardown: ip netns delete %s: %v: %s", swarmNetns, err, out)

@@ -421,6 +421,8 @@ func TestDisruptiveEndToEndOverlay(t *testing.T) {
 		if out, err := exec.Command("docker", "swarm", "leave", "--force").CombinedOutput(); err != nil {
 			t.Errorf("swarm leave: %v: %s", err, out)
 		}
+		// Made by swarm init, kept by leave, used by nothing once out.
+		exec.Command("docker", "network", "rm", "docker_gwbridge").Run()
 	})
 	r := startRig(t, "10.201.252.0/24", "10.201.236.0/22")
 	vim := jsonMap{"name": "vim-" + r.popName, "authUrl": "", "type": "docker", "id": "v-" + r.popName}
