@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/swarm"
 	"github.com/docker/docker/client"
 )
@@ -171,6 +172,23 @@ func (s *Swarm) NodeOf(id string) string {
 		return "1"
 	case s.Node2:
 		return "2"
+	}
+	return "?"
+}
+
+// RunningOn says which node ("1", "2") runs the service's task, "?" when
+// none runs.
+func (s *Swarm) RunningOn(t testing.TB, service string) string {
+	t.Helper()
+	ts, err := s.Manager.TaskList(t.Context(), swarm.TaskListOptions{Filters: filters.NewArgs(
+		filters.Arg("service", service), filters.Arg("desired-state", "running"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range ts {
+		if tk.Status.State == swarm.TaskStateRunning {
+			return s.NodeOf(tk.NodeID)
+		}
 	}
 	return "?"
 }

@@ -84,7 +84,7 @@ func TestDisruptiveSwarmEndToEnd(t *testing.T) {
 	if srv["status"] != "ACTIVE" || srv["ips"].(jsonMap)[vl].([]any)[0] != vip {
 		t.Fatalf("server started: %v", srv)
 	}
-	if node := s.NodeOf(runningNode(t, s, srv["extId"].(string))); node != "2" {
+	if node := s.RunningOn(t, srv["extId"].(string)); node != "2" {
 		t.Fatalf("server on node %s, want 2", node)
 	}
 	logs := func() string {
@@ -111,7 +111,7 @@ func TestDisruptiveSwarmEndToEnd(t *testing.T) {
 		if st["status"] == "ERROR" || st["status"] == "SHUTOFF" {
 			t.Fatalf("rescheduling reported as %v (%v)", st["status"], st["extendedStatus"])
 		}
-		if st["status"] == "ACTIVE" && s.NodeOf(runningNode(t, s, srv["extId"].(string))) == "1" {
+		if st["status"] == "ACTIVE" && s.RunningOn(t, srv["extId"].(string)) == "1" {
 			if ip := st["ips"].(jsonMap)[vl].([]any)[0]; ip != vip {
 				t.Fatalf("rescheduled with IP %v, want the VIP %s", ip, vip)
 			}
@@ -199,21 +199,6 @@ func serverStatus(t *testing.T, r *rig, vim jsonMap, extID string) jsonMap {
 	}
 	t.Fatalf("listServer lacks %s", extID)
 	return nil
-}
-
-// runningNode is the node of the service's running task ("" if none).
-func runningNode(t *testing.T, s *testenv.Swarm, service string) string {
-	t.Helper()
-	ts, err := s.Manager.TaskList(t.Context(), swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", service), filters.Arg("desired-state", "running"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tk := range ts {
-		if tk.Status.State == swarm.TaskStateRunning {
-			return tk.NodeID
-		}
-	}
-	return ""
 }
 
 // removeSwarmObjects removes what a failed run left of the Pop's services.

@@ -188,7 +188,7 @@ func TestDisruptiveSwarmPop(t *testing.T) {
 	if r, err = p.Start(ctx, pop.ByID(r.ID)); err != nil {
 		t.Fatal(err)
 	}
-	if node := s.NodeOf(taskNode(t, ctx, s, r.ID)); node != "2" {
+	if node := s.RunningOn(t, r.ID); node != "2" {
 		t.Fatalf("the container runs on node %s, want 2 (the least loaded)", node)
 	}
 	failed := time.Now()
@@ -207,7 +207,7 @@ func TestDisruptiveSwarmPop(t *testing.T) {
 		if c[0].State == pop.StateFailed || c[0].State == pop.StateExited {
 			t.Fatalf("rescheduling reported as %s: %s", c[0].State, c[0].ExtendedStatus)
 		}
-		if c[0].State == pop.StateRunning && s.NodeOf(taskNode(t, ctx, s, r.ID)) == "1" {
+		if c[0].State == pop.StateRunning && s.RunningOn(t, r.ID) == "1" {
 			if !slices.Equal(ips(c[0]), rvips) {
 				t.Errorf("after rescheduling IPs %v, want %v", ips(c[0]), rvips)
 			}
@@ -260,21 +260,6 @@ func waitState(t *testing.T, ctx context.Context, p pop.Pop, id string, want pop
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-}
-
-// taskNode is the node of the service's running task.
-func taskNode(t *testing.T, ctx context.Context, s *testenv.Swarm, service string) string {
-	t.Helper()
-	ts, err := s.Manager.TaskList(ctx, swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("service", service), filters.Arg("desired-state", "running"))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tk := range ts {
-		if tk.Status.State == swarm.TaskStateRunning {
-			return tk.NodeID
-		}
-	}
-	return ""
 }
 
 // leftovers fails the test if any service or network of the Pop is left,
