@@ -22,7 +22,6 @@ const pullConcurrency = 4
 // when one of its images is there, as the grant asks; otherwise the error
 // names each image and the registry's answer.
 func (v *VNFM) pullImages(ctx context.Context, msg Obj, log logrus.FieldLogger) error {
-	type job = pullJob
 	vims, jobs, needs := planPulls(msg, log)
 	if len(jobs) == 0 {
 		return nil
@@ -30,7 +29,7 @@ func (v *VNFM) pullImages(ctx context.Context, msg Obj, log logrus.FieldLogger) 
 	// The driver's pull timeout ends a pull; the VNFM waits as long as
 	// for the NFVO, not one ordinary driver call.
 	timeout := max(v.cfg.PluginTimeout, v.cfg.RPCTimeout)
-	errs := make(map[job]error, len(jobs))
+	errs := make(map[pullJob]error, len(jobs))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, pullConcurrency)
@@ -58,7 +57,7 @@ func (v *VNFM) pullImages(ctx context.Context, msg Obj, log logrus.FieldLogger) 
 	for _, n := range needs {
 		var why []string
 		for _, img := range n.images {
-			err := errs[job{n.vimKey, img}]
+			err := errs[pullJob{n.vimKey, img}]
 			if err == nil {
 				why = nil
 				break
