@@ -45,17 +45,37 @@ func loadConfig() (config, error) {
 	return cfg, nil
 }
 
+// dialFunc opens the UDP "connection" to addr (host:port); tests replace
+// the resolver behind it.
+type dialFunc func(ctx context.Context, addr string) (net.Conn, error)
+
+func dialUDP(ctx context.Context, addr string) (net.Conn, error) {
+	var d net.Dialer
+	return d.DialContext(ctx, "udp", addr)
+}
+
 // run does a round trip every cfg.Interval until ctx ends (nil) or, with
 // cfg.Count set, until Count round trips are done (an error if any failed).
 func run(ctx context.Context, cfg config, logger *log.Logger) error {
+	return runWith(ctx, cfg, logger, dialUDP)
+}
+
+func runWith(ctx context.Context, cfg config, logger *log.Logger, dial dialFunc) error {
 	addr := net.JoinHostPort(cfg.ServerIP, strconv.Itoa(cfg.ServerPort))
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "udp", addr)
+	conn, err := dial(ctx, addr)
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", addr, err)
 	}
-	defer conn.Close()
-	logger.Printf("echo client sending to udp %s every %s", addr, cfg.Interval)
+	defer func() { conn.Close() }()
+	// A name (a Swarm service's tasks.NAME, say) may point elsewhere once
+	// the server moved: it is resolved again after each failed round trip.
+	// An IP address is kept as it is.
+	byName := net.ParseIP(cfg.ServerIP) == nil
+	if byName {
+		logger.Printf("echo client sending to udp %s (%s) every %s", addr, conn.RemoteAddr(), cfg.Interval)
+	} else {
+		logger.Printf("echo client sending to udp %s every %s", addr, cfg.Interval)
+	}
 
 	tick := time.NewTicker(cfg.Interval)
 	defer tick.Stop()
@@ -67,9 +87,17 @@ func run(ctx context.Context, cfg config, logger *log.Logger) error {
 			return nil
 		case err != nil:
 			failed++
-			logger.Printf("round trip %d to %s: failed: %v", n, addr, err)
+			logger.Printf("round trip %d to %s: failed: %v", n, conn.RemoteAddr(), err)
+			if byName {
+				if nc, derr := dial(ctx, addr); derr != nil {
+					logger.Printf("resolve %s again: %v (keeping %s)", addr, derr, conn.RemoteAddr())
+				} else {
+					conn.Close()
+					conn = nc
+				}
+			}
 		default:
-			logger.Printf("round trip %d to %s: %s ok", n, addr, formatRTT(rtt))
+			logger.Printf("round trip %d to %s: %s ok", n, conn.RemoteAddr(), formatRTT(rtt))
 		}
 		if cfg.Count != 0 && n == cfg.Count {
 			break

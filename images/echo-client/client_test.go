@@ -154,3 +154,50 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Fatal("run did not stop after cancel")
 	}
 }
+
+// TestRunResolvesANameAgainAfterAFailure: with SERVER_IP a name, a failed
+// round trip makes the client resolve it again, so a server that moved (a
+// Swarm task rescheduled with a new task address) is reached again. The
+// name first resolves to a port nothing answers on, then to a live server.
+func TestRunResolvesANameAgainAfterAFailure(t *testing.T) {
+	live := echoServer(t, false)
+	dead, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadAddr := dead.LocalAddr().String()
+	dead.Close()
+	var dials []string
+	dial := func(ctx context.Context, addr string) (net.Conn, error) {
+		dials = append(dials, addr)
+		to := live.String()
+		if len(dials) == 1 {
+			to = deadAddr
+		}
+		return dialUDP(ctx, to)
+	}
+	var logs testenv.Buffer
+	cfg := config{ServerIP: "echo.test", ServerPort: 7, Interval: 10 * time.Millisecond, Timeout: 200 * time.Millisecond, Count: 3}
+	err = runWith(t.Context(), cfg, log.New(&logs, "", 0), dial)
+	if err == nil || !strings.Contains(err.Error(), "1 of 3 round trips to echo.test:7 failed") {
+		t.Fatalf("run = %v, want 1 of 3 failed\n%s", err, logs.String())
+	}
+	if len(dials) != 2 || dials[1] != "echo.test:7" {
+		t.Fatalf("dials %v, want echo.test:7 twice (once more after the failure)", dials)
+	}
+	for _, want := range []string{"round trip 1 to " + deadAddr + ": failed", "round trip 3 to " + live.String() + ": "} {
+		if !strings.Contains(logs.String(), want) {
+			t.Fatalf("log lacks %q:\n%s", want, logs.String())
+		}
+	}
+	// An address is not resolved again: it cannot move.
+	dials = nil
+	cfg.ServerIP = "127.0.0.1"
+	_ = runWith(t.Context(), cfg, log.New(&logs, "", 0), func(ctx context.Context, addr string) (net.Conn, error) {
+		dials = append(dials, addr)
+		return dialUDP(ctx, deadAddr)
+	})
+	if len(dials) != 1 {
+		t.Fatalf("an IP address was dialled %d times, want once", len(dials))
+	}
+}

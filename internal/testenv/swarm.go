@@ -193,6 +193,26 @@ func (s *Swarm) RunningOn(t testing.TB, service string) string {
 	return "?"
 }
 
+// NodeOfAddr says which node ("1", "2") runs the task that holds addr on
+// one of its networks, "?" when no running task does.
+func (s *Swarm) NodeOfAddr(t testing.TB, addr string) string {
+	t.Helper()
+	ts, err := s.Manager.TaskList(t.Context(), swarm.TaskListOptions{Filters: filters.NewArgs(filters.Arg("desired-state", "running"))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tk := range ts {
+		for _, na := range tk.NetworksAttachments {
+			for _, a := range na.Addresses {
+				if ip, _, _ := strings.Cut(a, "/"); ip == addr && tk.Status.State == swarm.TaskStateRunning {
+					return s.NodeOf(tk.NodeID)
+				}
+			}
+		}
+	}
+	return "?"
+}
+
 // swarmNamespace makes node 2's namespace and the veth pair.
 func swarmNamespace() error {
 	nets, err := hostV4Nets()
