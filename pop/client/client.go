@@ -7,7 +7,9 @@ import (
 	"context"
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"time"
 
@@ -270,9 +272,33 @@ func (c *Client) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Conta
 	if err := wire.ValidateConfig(cfg); err != nil {
 		return pop.Container{}, err
 	}
-	return c.container(ctx, func(ctx context.Context, co grpc.CallOption) (*pb.Container, error) {
+	out, err := c.container(ctx, func(ctx context.Context, co grpc.CallOption) (*pb.Container, error) {
 		return c.rpc.Create(ctx, wire.ContainerConfigToPB(cfg), co)
 	})
+	if err != nil {
+		return out, err
+	}
+	return out, c.checkPlacementKept(ctx, cfg, out)
+}
+
+// checkPlacementKept undoes a create whose answer lacks the placement it
+// asked for: a docker-popd older than the placement fields drops them as
+// unknown and would run the container anywhere. A current one refuses
+// them (one engine), or keeps them (recorded with the container).
+func (c *Client) checkPlacementKept(ctx context.Context, cfg pop.ContainerConfig, got pop.Container) error {
+	if slices.Equal(got.Constraints, cfg.Constraints) && slices.Equal(got.PlacementPrefs, cfg.PlacementPrefs) {
+		return nil
+	}
+	// The caller's ctx may be nearly spent: the undo gets its own.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	derr := c.Delete(dctx, pop.ByID(got.ID))
+	err := pop.Errorf(pop.ErrInvalidArgument, "container %q: docker-popd at %s did not keep its placement (constraints %q, preferences %q): it predates placement and ignores it; upgrade docker-popd (a current one of one engine refuses placement), or drop the constraint and placement-pref directives",
+		cfg.Name, c.conn.Target(), cfg.Constraints, cfg.PlacementPrefs)
+	if derr != nil && !errors.Is(derr, pop.ErrNotFound) {
+		return fmt.Errorf("%w; and the container it made is left (delete %s by hand): %w", err, got.ID, derr)
+	}
+	return err
 }
 
 func (c *Client) Metadata(ctx context.Context, f pop.Filter, md map[string]string) (pop.Container, error) {

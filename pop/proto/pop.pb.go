@@ -509,15 +509,20 @@ func (x *BindMount) GetReadOnly() bool {
 
 // HostOptions are the settings beyond image, resources and networks.
 type HostOptions struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Cmd           []string               `protobuf:"bytes,1,rep,name=cmd,proto3" json:"cmd,omitempty"`           // empty: the image's CMD
-	Hostname      string                 `protobuf:"bytes,2,opt,name=hostname,proto3" json:"hostname,omitempty"` // empty: the container's name
-	Dns           []string               `protobuf:"bytes,3,rep,name=dns,proto3" json:"dns,omitempty"`
-	Ports         []*PortBinding         `protobuf:"bytes,4,rep,name=ports,proto3" json:"ports,omitempty"`
-	Expose        []string               `protobuf:"bytes,5,rep,name=expose,proto3" json:"expose,omitempty"` // port/proto
-	Mounts        []*BindMount           `protobuf:"bytes,6,rep,name=mounts,proto3" json:"mounts,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Cmd      []string               `protobuf:"bytes,1,rep,name=cmd,proto3" json:"cmd,omitempty"`           // empty: the image's CMD
+	Hostname string                 `protobuf:"bytes,2,opt,name=hostname,proto3" json:"hostname,omitempty"` // empty: the container's name
+	Dns      []string               `protobuf:"bytes,3,rep,name=dns,proto3" json:"dns,omitempty"`
+	Ports    []*PortBinding         `protobuf:"bytes,4,rep,name=ports,proto3" json:"ports,omitempty"`
+	Expose   []string               `protobuf:"bytes,5,rep,name=expose,proto3" json:"expose,omitempty"` // port/proto
+	Mounts   []*BindMount           `protobuf:"bytes,6,rep,name=mounts,proto3" json:"mounts,omitempty"`
+	// Placement on a Swarm VIM (Swarm's syntax: node.labels.zone==a,
+	// spread=node.labels.rack). A Pop of one engine refuses them; they
+	// travel so that it can (dropped, a VNF would land anywhere).
+	Constraints    []string `protobuf:"bytes,7,rep,name=constraints,proto3" json:"constraints,omitempty"`
+	PlacementPrefs []string `protobuf:"bytes,8,rep,name=placement_prefs,json=placementPrefs,proto3" json:"placement_prefs,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *HostOptions) Reset() {
@@ -588,6 +593,20 @@ func (x *HostOptions) GetExpose() []string {
 func (x *HostOptions) GetMounts() []*BindMount {
 	if x != nil {
 		return x.Mounts
+	}
+	return nil
+}
+
+func (x *HostOptions) GetConstraints() []string {
+	if x != nil {
+		return x.Constraints
+	}
+	return nil
+}
+
+func (x *HostOptions) GetPlacementPrefs() []string {
+	if x != nil {
+		return x.PlacementPrefs
 	}
 	return nil
 }
@@ -1867,14 +1886,16 @@ const file_pop_proto_rawDesc = "" +
 	"\tBindMount\x12\x16\n" +
 	"\x06source\x18\x01 \x01(\tR\x06source\x12\x16\n" +
 	"\x06target\x18\x02 \x01(\tR\x06target\x12\x1b\n" +
-	"\tread_only\x18\x03 \x01(\bR\breadOnly\"\xbd\x01\n" +
+	"\tread_only\x18\x03 \x01(\bR\breadOnly\"\x88\x02\n" +
 	"\vHostOptions\x12\x10\n" +
 	"\x03cmd\x18\x01 \x03(\tR\x03cmd\x12\x1a\n" +
 	"\bhostname\x18\x02 \x01(\tR\bhostname\x12\x10\n" +
 	"\x03dns\x18\x03 \x03(\tR\x03dns\x12*\n" +
 	"\x05ports\x18\x04 \x03(\v2\x14.vim_pop.PortBindingR\x05ports\x12\x16\n" +
 	"\x06expose\x18\x05 \x03(\tR\x06expose\x12*\n" +
-	"\x06mounts\x18\x06 \x03(\v2\x12.vim_pop.BindMountR\x06mounts\"\xf7\x06\n" +
+	"\x06mounts\x18\x06 \x03(\v2\x12.vim_pop.BindMountR\x06mounts\x12 \n" +
+	"\vconstraints\x18\a \x03(\tR\vconstraints\x12'\n" +
+	"\x0fplacement_prefs\x18\b \x03(\tR\x0eplacementPrefs\"\xf7\x06\n" +
 	"\tContainer\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x12\x14\n" +

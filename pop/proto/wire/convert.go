@@ -72,10 +72,12 @@ func EndpointFromPB(e *pb.Endpoint) pop.Endpoint {
 
 // HostOptionsToPB gives nil for no options, so older peers see nothing new.
 func HostOptionsToPB(h pop.HostOptions) *pb.HostOptions {
-	if h.Hostname == "" && len(h.Cmd) == 0 && len(h.DNS) == 0 && len(h.Ports) == 0 && len(h.Expose) == 0 && len(h.Mounts) == 0 {
+	if h.Hostname == "" && len(h.Cmd) == 0 && len(h.DNS) == 0 && len(h.Ports) == 0 && len(h.Expose) == 0 && len(h.Mounts) == 0 &&
+		len(h.Constraints) == 0 && len(h.PlacementPrefs) == 0 {
 		return nil
 	}
-	out := &pb.HostOptions{Cmd: copyStrings(h.Cmd), Hostname: h.Hostname, Dns: copyStrings(h.DNS), Expose: copyStrings(h.Expose)}
+	out := &pb.HostOptions{Cmd: copyStrings(h.Cmd), Hostname: h.Hostname, Dns: copyStrings(h.DNS), Expose: copyStrings(h.Expose),
+		Constraints: copyStrings(h.Constraints), PlacementPrefs: copyStrings(h.PlacementPrefs)}
 	for _, p := range h.Ports {
 		out.Ports = append(out.Ports, &pb.PortBinding{HostIp: p.HostIP, HostPort: clampPort(p.HostPort),
 			ContainerPort: clampPort(p.ContainerPort), Protocol: p.Protocol})
@@ -88,7 +90,7 @@ func HostOptionsToPB(h pop.HostOptions) *pb.HostOptions {
 
 func HostOptionsFromPB(h *pb.HostOptions) pop.HostOptions {
 	out := pop.HostOptions{Cmd: copyStrings(h.GetCmd()), Hostname: h.GetHostname(), DNS: copyStrings(h.GetDns()),
-		Expose: copyStrings(h.GetExpose())}
+		Expose: copyStrings(h.GetExpose()), Constraints: copyStrings(h.GetConstraints()), PlacementPrefs: copyStrings(h.GetPlacementPrefs())}
 	for _, p := range h.GetPorts() {
 		out.Ports = append(out.Ports, pop.PortBinding{HostIP: p.GetHostIp(), HostPort: int(p.GetHostPort()),
 			ContainerPort: int(p.GetContainerPort()), Protocol: p.GetProtocol()})
@@ -207,7 +209,8 @@ func ValidateConfig(c pop.ContainerConfig) error {
 	for _, l := range []struct {
 		what string
 		ss   []string
-	}{{"capability", c.CapAdd}, {"command argument", h.Cmd}, {"DNS server", h.DNS}, {"exposed port", h.Expose}} {
+	}{{"capability", c.CapAdd}, {"command argument", h.Cmd}, {"DNS server", h.DNS}, {"exposed port", h.Expose},
+		{"placement constraint", h.Constraints}, {"placement preference", h.PlacementPrefs}} {
 		for _, s := range l.ss {
 			errs = append(errs, check(l.what, s))
 		}

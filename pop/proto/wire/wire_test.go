@@ -82,7 +82,8 @@ func TestContainerRoundTrip(t *testing.T) {
 func TestHostOptionsRoundTrip(t *testing.T) {
 	h := pop.HostOptions{Cmd: []string{"sh", "-c", "x"}, Hostname: "h", DNS: []string{"10.207.0.53"},
 		Ports:  []pop.PortBinding{{HostIP: "127.0.0.1", HostPort: 8080, ContainerPort: 80, Protocol: "udp"}, {HostPort: 1, ContainerPort: 2}},
-		Expose: []string{"53/udp"}, Mounts: []pop.BindMount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c", Target: "/d"}}}
+		Expose: []string{"53/udp"}, Mounts: []pop.BindMount{{Source: "/a", Target: "/b", ReadOnly: true}, {Source: "/c", Target: "/d"}},
+		Constraints: []string{"node.labels.zone==a"}, PlacementPrefs: []string{"spread=node.labels.rack"}}
 	c := pop.Container{ID: "i", Endpoints: []pop.Endpoint{{NetName: "n", Aliases: []string{"x", "y"}}}, HostOptions: h}
 	if got := ContainerFromPB(ContainerToPB(c)); !reflect.DeepEqual(got, c) {
 		t.Fatalf("container:\n got %+v\nwant %+v", got, c)
@@ -93,6 +94,15 @@ func TestHostOptionsRoundTrip(t *testing.T) {
 	}
 	if HostOptionsToPB(pop.HostOptions{}) != nil {
 		t.Error("no options travel as a message")
+	}
+	// Placement alone travels too: a popd must see it to refuse it.
+	for _, only := range []pop.HostOptions{{Constraints: []string{"node.role==worker"}}, {PlacementPrefs: []string{"spread=node.id"}}} {
+		if got := HostOptionsFromPB(HostOptionsToPB(only)); !reflect.DeepEqual(got, only) {
+			t.Errorf("placement alone: got %+v, want %+v", got, only)
+		}
+	}
+	if err := ValidateConfig(pop.ContainerConfig{HostOptions: pop.HostOptions{Constraints: []string{"node.labels.z==\xff"}}}); err == nil {
+		t.Error("invalid UTF-8 in a constraint accepted")
 	}
 	if err := ValidateConfig(pop.ContainerConfig{HostOptions: pop.HostOptions{Mounts: []pop.BindMount{{Source: "/\xff"}}}}); err == nil {
 		t.Error("invalid UTF-8 in a mount accepted")
