@@ -53,6 +53,9 @@ type Config struct {
 	VNFMType, VNFMEndpoint string
 	// VNFMEnv adds OBDOCKER_VNFM_* settings.
 	VNFMEnv []string
+	// VIMMetadata is the registered VIM instance's metadata (nil: none),
+	// e.g. {"obdocker.mode": "swarm"}.
+	VIMMetadata map[string]any
 	// OnEvent receives the orchestrator's status changes.
 	OnEvent func(orchestrator.Event)
 	Logger  logrus.FieldLogger
@@ -198,10 +201,14 @@ func Start(ctx context.Context, cfg Config) (r *Rig, err error) {
 	if err := r.StartVNFM(ctx); err != nil {
 		return r, err
 	}
-	r.VIM, err = r.Orch.RegisterVIM(ctx, map[string]any{
+	vim := map[string]any{
 		"name": "vim-" + u, "authUrl": cfg.DockerHost, "type": "docker." + r.PluginName, "active": true,
 		"location": map[string]any{"name": "here"},
-	})
+	}
+	if cfg.VIMMetadata != nil {
+		vim["metadata"] = cfg.VIMMetadata
+	}
+	r.VIM, err = r.Orch.RegisterVIM(ctx, vim)
 	if err != nil {
 		return r, fmt.Errorf("rig: %w", err)
 	}
