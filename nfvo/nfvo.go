@@ -57,6 +57,10 @@ type Options struct {
 	// KeepUsers keeps the users this stand-in created when it closes (the
 	// real NFVO keeps them); by default Close deletes them.
 	KeepUsers bool
+	// OwnManagerUser says ManagerUser is this stand-in's alone (a test's
+	// unique name), so Close deletes it with the others. The default
+	// bootstrap user is shared by every stand-in on the broker and stays.
+	OwnManagerUser bool
 	// CallTimeout bounds a Call whose ctx has no deadline (default 120 s,
 	// the NFVO's code default for nfvo.plugin.timeout).
 	CallTimeout time.Duration
@@ -185,9 +189,13 @@ func (n *NFVO) startRegistrar(ctx context.Context) error {
 	if err := n.mgmt.PutUser(ctx, n.opts.ManagerUser, n.opts.ManagerPassword, ""); err != nil {
 		return fmt.Errorf("nfvo: create bootstrap user: %w", err)
 	}
-	// Not noted for deletion at Close: the bootstrap user is the NFVO's
-	// own and shared by every stand-in on the broker (tests run several at
-	// once); deleting it would refuse the others' registrations.
+	// Noted for deletion at Close only when it is ours alone: the default
+	// bootstrap user is the NFVO's own and shared by every stand-in on
+	// the broker (tests run several at once); deleting it would refuse
+	// the others' registrations.
+	if n.opts.OwnManagerUser {
+		n.noteUser(n.opts.ManagerUser)
+	}
 	if err := n.mgmt.SetPermissions(ctx, n.opts.ManagerUser, BootstrapPermissions(n.opts.ManagerQueue)); err != nil {
 		return fmt.Errorf("nfvo: bootstrap user permissions: %w", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -113,7 +114,7 @@ func TestRegistrationProtocol(t *testing.T) {
 	l.SetOutput(io.Discard)
 	n, err := Start(t.Context(), Options{
 		AMQPURL: testenv.AMQPURL(), ManagementURL: testenv.ManagementURL(),
-		ManagerUser: "mgr-" + name, ManagerQueue: DefaultManagerQueue + "-" + name, Logger: l,
+		ManagerUser: "mgr-" + name, OwnManagerUser: true, ManagerQueue: DefaultManagerQueue + "-" + name, Logger: l,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -197,7 +198,7 @@ func TestVNFMRegistrationKeyedByEndpoint(t *testing.T) {
 	l.SetOutput(io.Discard)
 	n, err := Start(t.Context(), Options{
 		AMQPURL: testenv.AMQPURL(), ManagementURL: testenv.ManagementURL(),
-		ManagerUser: "mgr-" + name, ManagerQueue: DefaultManagerQueue + "-" + name, Logger: l,
+		ManagerUser: "mgr-" + name, OwnManagerUser: true, ManagerQueue: DefaultManagerQueue + "-" + name, Logger: l,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -245,5 +246,39 @@ func TestVNFMRegistrationKeyedByEndpoint(t *testing.T) {
 	}
 	if _, ok := n.VNFMByType(typ); ok {
 		t.Fatal("endpoint still registered after unregister")
+	}
+}
+
+// TestCloseDeletesItsOwnManagerUser: a stand-in whose bootstrap user is
+// its own (a test's unique name) deletes it at Close, so test runs leave no
+// users on the broker; the shared default user is never deleted.
+func TestCloseDeletesItsOwnManagerUser(t *testing.T) {
+	testenv.RabbitMQ(t)
+	name := testenv.Name(t)
+	l := logrus.New()
+	l.SetOutput(io.Discard)
+	for _, own := range []bool{true, false} {
+		user := fmt.Sprintf("mgr-%s-%v", name, own)
+		n, err := Start(t.Context(), Options{
+			AMQPURL: testenv.AMQPURL(), ManagementURL: testenv.ManagementURL(),
+			ManagerUser: user, OwnManagerUser: own, ManagerQueue: DefaultManagerQueue + "-" + name, Logger: l,
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		mg := n.Management()
+		if err := n.Close(); err != nil {
+			t.Fatal(err)
+		}
+		exists, err := mg.UserExists(t.Context(), user)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if exists == own {
+			t.Errorf("OwnManagerUser %v: user %s exists after Close: %v", own, user, exists)
+		}
+		if err := mg.DeleteUser(t.Context(), user); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

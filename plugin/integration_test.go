@@ -43,11 +43,12 @@ func startNFVO(t *testing.T) *nfvo.NFVO {
 	url := testenv.RabbitMQ(t)
 	name := testenv.Name(t)
 	n, err := nfvo.Start(t.Context(), nfvo.Options{
-		AMQPURL:       url,
-		ManagementURL: testenv.ManagementURL(),
-		ManagerUser:   "mgr-" + name,
-		ManagerQueue:  nfvo.DefaultManagerQueue + "-" + name,
-		Logger:        testLogger(),
+		AMQPURL:        url,
+		ManagementURL:  testenv.ManagementURL(),
+		ManagerUser:    "mgr-" + name,
+		OwnManagerUser: true,
+		ManagerQueue:   nfvo.DefaultManagerQueue + "-" + name,
+		Logger:         testLogger(),
 	})
 	if err != nil {
 		t.Fatalf("start NFVO stand-in: %v", err)
@@ -589,7 +590,7 @@ func TestWaitsForTheNFVO(t *testing.T) {
 	}
 	n, err := nfvo.Start(t.Context(), nfvo.Options{
 		AMQPURL: testenv.AMQPURL(), ManagementURL: testenv.ManagementURL(),
-		ManagerUser: "mgr-" + name, ManagerQueue: queue, Logger: testLogger(),
+		ManagerUser: "mgr-" + name, OwnManagerUser: true, ManagerQueue: queue, Logger: testLogger(),
 	})
 	if err != nil {
 		t.Fatal(err)

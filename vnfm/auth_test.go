@@ -22,7 +22,7 @@ func TestWrongBootstrapPasswordIsAnError(t *testing.T) {
 	amqpURL := testenv.RabbitMQ(t)
 	u := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	n, err := nfvo.Start(t.Context(), nfvo.Options{AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(),
-		ManagerQueue: "nfvo.manager.handling-a" + u, ManagerUser: "openbaton-manager-user-a" + u})
+		ManagerQueue: "nfvo.manager.handling-a" + u, ManagerUser: "openbaton-manager-user-a" + u, OwnManagerUser: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func startInProcess(t *testing.T, tweak func(*vnfm.Config)) *inProcess {
 	amqpURL := testenv.RabbitMQ(t)
 	u := strings.ReplaceAll(uuid.NewString()[:8], "-", "")
 	n, err := nfvo.Start(t.Context(), nfvo.Options{AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(), ManagerQueue: "nfvo.manager.handling-p" + u,
-		ManagerUser: "openbaton-manager-user-p" + u})
+		ManagerUser: "openbaton-manager-user-p" + u, OwnManagerUser: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,7 +42,7 @@ func startAllocRig(t *testing.T) *allocRig {
 		log.SetLevel(logrus.DebugLevel)
 	}
 	n, err := nfvo.Start(t.Context(), nfvo.Options{AMQPURL: amqpURL, ManagementURL: testenv.ManagementURL(),
-		ManagerUser: "mgr-" + name, ManagerQueue: nfvo.DefaultManagerQueue + "-" + name, Logger: log})
+		ManagerUser: "mgr-" + name, OwnManagerUser: true, ManagerQueue: nfvo.DefaultManagerQueue + "-" + name, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}

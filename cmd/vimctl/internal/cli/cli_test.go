@@ -133,7 +133,7 @@ func setup(t *testing.T) (*driver, string, plugin.Config) {
 	name := testenv.Name(t)
 	n, err := nfvo.Start(t.Context(), nfvo.Options{
 		AMQPURL: testenv.AMQPURL(), ManagementURL: testenv.ManagementURL(),
-		ManagerUser: "mgr-" + name, ManagerQueue: nfvo.DefaultManagerQueue + "-" + name, Logger: quiet(),
+		ManagerUser: "mgr-" + name, OwnManagerUser: true, ManagerQueue: nfvo.DefaultManagerQueue + "-" + name, Logger: quiet(),
 	})
 	if err != nil {
 		t.Fatal(err)
