@@ -277,3 +277,13 @@ type Pop interface {
 	// LoadImage loads an image archive (docker save format).
 	LoadImage(ctx context.Context, archive io.Reader) ([]Image, error)
 }
+
+// Rebuilder is a Pop that can give a container another image in place,
+// keeping its identity and addresses (a Swarm service's image update keeps
+// its virtual IPs; a Pop without it is rebuilt by delete and create with
+// the old IPs fixed). A RUNNING container, or one being placed, comes back
+// RUNNING on the new image; any other keeps its state with the new image
+// recorded, for its next Start.
+type Rebuilder interface {
+	Rebuild(ctx context.Context, f Filter, image string) (Container, error)
+}

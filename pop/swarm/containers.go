@@ -315,6 +315,14 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 	if err != nil {
 		return pop.Container{}, err
 	}
+	return p.waitTask(ctx, c, "start", func(t swarm.Task) bool { return t.CreatedAt.Before(since.Add(-time.Second)) })
+}
+
+// waitTask waits until a task of the container's service that is not old
+// runs, and answers the container. A task that fails or is refused fails
+// the wait (verb names the operation) with the task's error, and the
+// container is FAILED.
+func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old func(swarm.Task) bool) (pop.Container, error) {
 	tick := time.NewTicker(100 * time.Millisecond)
 	defer tick.Stop()
 	for {
@@ -323,7 +331,7 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 			return pop.Container{}, err
 		}
 		for _, t := range tasks {
-			if t.CreatedAt.Before(since.Add(-time.Second)) {
+			if old(t) {
 				continue // a task of an earlier run
 			}
 			switch t.Status.State {
@@ -334,12 +342,12 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 			case swarm.TaskStateFailed, swarm.TaskStateRejected:
 				why := fmt.Sprintf("Swarm task %s on node %s: %s: %s", t.ID, t.NodeID, t.Status.State, taskError(t))
 				p.markFailed(c.ID, why)
-				return pop.Container{}, pop.Errorf(pop.ErrInvalidState, "start %q: %s (an image must be on every node, or in a registry every node can pull from)", c.Name, why)
+				return pop.Container{}, pop.Errorf(pop.ErrInvalidState, "%s %q: %s (an image must be on every node, or in a registry every node can pull from)", verb, c.Name, why)
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return pop.Container{}, pop.Wrap(pop.ErrUnavailable, ctx.Err(), "start %q: its task did not run in time", c.Name)
+			return pop.Container{}, pop.Wrap(pop.ErrUnavailable, ctx.Err(), "%s %q: its task did not run in time", verb, c.Name)
 		case <-tick.C:
 		}
 	}
@@ -500,16 +508,39 @@ func (p *Pop) Containers(ctx context.Context, f pop.Filter) ([]pop.Container, er
 	if err != nil {
 		return nil, err
 	}
+	var down map[string]bool
+	if stopping(sel, byService) {
+		if down, err = p.downNodes(ctx); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]pop.Container, 0, len(sel))
 	for _, s := range sel {
-		out = append(out, containerOf(s, byService[s.ID], nets))
+		out = append(out, containerOf(s, byService[s.ID], nets, down))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out, nil
 }
 
-// containerOf is the Pop's view of a service and its tasks.
-func containerOf(s swarm.Service, tasks []swarm.Task, nets map[string]pop.Network) pop.Container {
+// stopping reports whether a stopped service still has a task that has not
+// ended: only then do the nodes' states matter (one more call).
+func stopping(svcs []swarm.Service, byService map[string][]swarm.Task) bool {
+	for _, s := range svcs {
+		if s.Spec.Labels[labelState] != recStopped {
+			continue
+		}
+		for _, t := range byService[s.ID] {
+			if !terminal(t.Status.State) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// containerOf is the Pop's view of a service and its tasks; down are the
+// nodes the manager sees down (needed only for a stopped service).
+func containerOf(s swarm.Service, tasks []swarm.Task, nets map[string]pop.Network, down map[string]bool) pop.Container {
 	l := s.Spec.Labels
 	c := pop.Container{ID: s.ID, Name: s.Spec.Name, Image: l[labelImage], Flavour: l[labelFlavour], DockerID: s.ID,
 		Created: s.CreatedAt, Env: mapLabel(l[labelEnv]), Metadata: mapLabel(l[labelMetadata]), Endpoints: []pop.Endpoint{}}
@@ -557,12 +588,31 @@ func containerOf(s swarm.Service, tasks []swarm.Task, nets map[string]pop.Networ
 		c.State, c.ExtendedStatus = pop.StateFailed, l[labelError]
 	case recStopped:
 		c.State = pop.StateExited
-		for _, t := range tasks {
-			if !terminal(t.Status.State) {
+		var lost *swarm.Task
+		for i, t := range tasks {
+			switch {
+			case terminal(t.Status.State):
+			case t.NodeID == "" || down[t.NodeID]:
+				// Never placed, or on a node that is down: nothing of it
+				// runs, and a dead node cannot report the end (Swarm marks
+				// the task orphaned much later, or the node removes it when
+				// it returns). Waiting for it would be STOPPING for ever.
+				if lost == nil || lost.NodeID == "" {
+					lost = &tasks[i] // the message names a node when one is
+				}
+			default:
 				c.State, c.ExtendedStatus = pop.StateStopping, "STOPPING: Swarm is stopping task "+t.ID
 			}
 		}
-		if c.State == pop.StateExited && last != nil {
+		switch {
+		case c.State != pop.StateExited:
+		case lost != nil && lost.NodeID != "":
+			c.ExitCode = 0
+			c.ExtendedStatus = fmt.Sprintf("stopped: its task %s was on node %s, which is down; nothing of it runs, and Swarm removes the task when the node returns", lost.ID, lost.NodeID)
+		case lost != nil:
+			c.ExitCode = 0
+			c.ExtendedStatus = fmt.Sprintf("stopped before Swarm placed its task %s", lost.ID)
+		case last != nil:
 			c.Finished = last.Status.Timestamp
 			c.ExtendedStatus = fmt.Sprintf("exited with code %d", c.ExitCode)
 		}
