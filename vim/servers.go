@@ -219,7 +219,10 @@ func (d *Driver) withPartial(ctx context.Context, t *target, ref string, vlr map
 // rebuildServer (vim, serverId, imageId) recreates the container from
 // another image with the same name, IPs (now fixed), flavour, environment,
 // metadata, capabilities and sysctls, and starts it unless it was only
-// CREATED.
+// CREATED. A Pop that can change the image in place (pop.Rebuilder: a
+// Swarm VIM, whose services cannot ask for their VIPs back) does that
+// instead; a remote Pop (docker-popd) serves one engine and is rebuilt by
+// delete and create.
 func (d *Driver) rebuildServer(ctx context.Context, p plugin.Params) (any, error) {
 	t, err := d.target(ctx, p)
 	if err != nil {
@@ -238,7 +241,8 @@ func (d *Driver) rebuildServer(ctx context.Context, p plugin.Params) (any, error
 		return nil, fmt.Errorf("rebuildServer %s: %w", id, err)
 	}
 	// Check the image before anything is deleted.
-	if _, err := resolveImage(ctx, t.pop, imageRef); err != nil {
+	img, err := resolveImage(ctx, t.pop, imageRef)
+	if err != nil {
 		return nil, fmt.Errorf("rebuildServer %s: %w", c.Name, err)
 	}
 	cfg := pop.ContainerConfig{
@@ -273,6 +277,14 @@ func (d *Driver) rebuildServer(ctx context.Context, p plugin.Params) (any, error
 	start := c.State != pop.StateCreated
 	log := t.log.WithField("server", c.Name)
 
+	if rb, ok := t.pop.(pop.Rebuilder); ok {
+		nc, err := d.rebuildInPlace(ctx, t, rb, c, imageRef, img, start)
+		if err != nil {
+			return nil, err
+		}
+		log.WithField("image", imageRef).Info("server rebuilt in place")
+		return d.view(ctx, t).server(nc, nil), nil
+	}
 	if err := t.pop.Delete(ctx, pop.ByID(c.ID)); err != nil && !errors.Is(err, pop.ErrNotFound) {
 		return nil, fmt.Errorf("rebuildServer %s: delete the old container: %w", c.Name, err)
 	}
@@ -290,4 +302,30 @@ func (d *Driver) rebuildServer(ctx context.Context, p plugin.Params) (any, error
 	}
 	log.WithField("image", imageRef).Info("server rebuilt")
 	return d.view(ctx, t).server(nc, nil), nil
+}
+
+// rebuildInPlace is rebuildServer on a Pop that changes a container's
+// image itself (a Swarm service update: the VIPs stay; a delete and create
+// would lose them). A container that runs after the rebuild is checked
+// for the environment the new image requires first, as a new one would be.
+func (d *Driver) rebuildInPlace(ctx context.Context, t *target, rb pop.Rebuilder, c pop.Container, imageRef string, img pop.Image, start bool) (pop.Container, error) {
+	if start {
+		next := c
+		next.Image = imageRef
+		if err := requireEnv(next, imageRef, img); err != nil {
+			return pop.Container{}, fmt.Errorf("rebuildServer %s: %w", c.Name, err)
+		}
+	}
+	nc, err := rb.Rebuild(ctx, pop.ByID(c.ID), imageRef)
+	if err != nil {
+		return pop.Container{}, d.withPartial(ctx, t, c.ID, nil, fmt.Errorf("rebuildServer %s: %w", c.Name, err))
+	}
+	// A stopped container rebuilt keeps its state: start it, as a rebuild
+	// by delete and create does.
+	if start && (nc.State == pop.StateExited || nc.State == pop.StateFailed) {
+		if nc, err = startChecked(ctx, t.pop, pop.ByID(nc.ID)); err != nil {
+			return pop.Container{}, d.withPartial(ctx, t, c.ID, nil, fmt.Errorf("rebuildServer %s: %w", c.Name, err))
+		}
+	}
+	return nc, nil
 }
