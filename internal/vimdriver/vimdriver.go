@@ -228,6 +228,11 @@ type swarmPop struct {
 
 func (s swarmPop) Close() error { return s.b.Close() }
 
+// rebuildServer updates a Swarm service in place through pop.Rebuilder;
+// were Rebuild hidden, it would delete the server and fail to re-create
+// it (Swarm refuses fixed IPs).
+var _ pop.Rebuilder = swarmPop{}
+
 // openSwarm makes the Pop of a Swarm VIM: it keeps no store (its records
 // are the services' labels) and no address pool (Swarm allocates).
 func (f *factory) openSwarm(ctx context.Context, key vim.EndpointKey, b *docker.Backend) (pop.Pop, error) {
