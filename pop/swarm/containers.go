@@ -323,8 +323,10 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 // the wait (verb names the operation) with the task's error, and the
 // container is FAILED.
 func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old func(swarm.Task) bool) (pop.Container, error) {
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
+	// Manager events do not cover workers' tasks, so this polls: often
+	// while a task usually gets going (about a second), then gently, so
+	// that many waiting launches do not flood the manager.
+	start := time.Now()
 	for {
 		tasks, err := p.tasks(ctx, c.ID)
 		if err != nil {
@@ -345,10 +347,14 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 				return pop.Container{}, pop.Errorf(pop.ErrInvalidState, "%s %q: %s (an image must be on every node, or in a registry every node can pull from)", verb, c.Name, why)
 			}
 		}
+		wait := 50 * time.Millisecond
+		if time.Since(start) > 3*time.Second {
+			wait = 250 * time.Millisecond
+		}
 		select {
 		case <-ctx.Done():
 			return pop.Container{}, pop.Wrap(pop.ErrUnavailable, ctx.Err(), "%s %q: its task did not run in time", verb, c.Name)
-		case <-tick.C:
+		case <-time.After(wait):
 		}
 	}
 }
