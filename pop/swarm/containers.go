@@ -80,7 +80,7 @@ func (p *Pop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Containe
 	}
 	cs := &swarm.ContainerSpec{
 		Image:         img,
-		Labels:        p.ownLabels(),
+		Labels:        p.taskLabels(),
 		Env:           envList(cfg.Env, cfg.Metadata),
 		Args:          cfg.Cmd,
 		Hostname:      cfg.Hostname,

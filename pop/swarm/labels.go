@@ -6,8 +6,17 @@ import (
 	"github.com/openbaton-docker/obdocker/pop/docker"
 )
 
-// Service labels: the Pop record of a container. Ownership is decided by
-// docker.LabelPop, as on one engine.
+// LabelSwarmPop names the Swarm Pop that owns an overlay network or a task
+// container. It is not docker.LabelPop: an engine-mode Pop of the same
+// name on the manager (the driver names every Pop alike) decides its own
+// containers and networks by that label alone, and would otherwise take a
+// Swarm task's container for an orphan and remove it, or this Pop's
+// overlays for its networks. Services keep docker.LabelPop (with this one):
+// no engine-mode Pop lists services.
+const LabelSwarmPop = "org.openbaton-docker.swarm-pop"
+
+// Service labels: the Pop record of a container. A service is the Pop's
+// when docker.LabelPop names it.
 const (
 	labelState    = "org.openbaton-docker.state" // created, started, stopped, failed
 	labelError    = "org.openbaton-docker.error" // why a start failed
@@ -27,8 +36,19 @@ const (
 	recFailed  = "failed"
 )
 
+// ownLabels are a service's.
 func (p *Pop) ownLabels() map[string]string {
-	return map[string]string{docker.LabelPop: p.cfg.PopName, docker.LabelManaged: "true"}
+	return map[string]string{docker.LabelPop: p.cfg.PopName, LabelSwarmPop: p.cfg.PopName, docker.LabelManaged: "true"}
+}
+
+// taskLabels are a task container's: no docker.LabelPop (see LabelSwarmPop).
+func (p *Pop) taskLabels() map[string]string {
+	return map[string]string{LabelSwarmPop: p.cfg.PopName}
+}
+
+// netLabels are an overlay's: no docker.LabelPop (see LabelSwarmPop).
+func (p *Pop) netLabels() map[string]string {
+	return map[string]string{LabelSwarmPop: p.cfg.PopName, docker.LabelManaged: "true"}
 }
 
 func (p *Pop) ours(l map[string]string) bool { return l[docker.LabelPop] == p.cfg.PopName }

@@ -273,7 +273,7 @@ func leftovers(t *testing.T, s *testenv.Swarm, popName string) {
 		t.Errorf("service %s left", sv.Spec.Name)
 		s.Manager.ServiceRemove(ctx, sv.ID)
 	}
-	nets, _ := s.Manager.NetworkList(ctx, networkListOptions(f))
+	nets, _ := s.Manager.NetworkList(ctx, networkListOptions(filters.NewArgs(filters.Arg("label", popswarm.LabelSwarmPop+"="+popName))))
 	for _, n := range nets {
 		t.Errorf("network %s left", n.Name)
 		time.Sleep(2 * time.Second)
