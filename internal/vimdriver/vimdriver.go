@@ -236,11 +236,16 @@ var _ pop.Rebuilder = swarmPop{}
 // openSwarm makes the Pop of a Swarm VIM: it keeps no store (its records
 // are the services' labels) and no address pool (Swarm allocates).
 func (f *factory) openSwarm(ctx context.Context, key vim.EndpointKey, b *docker.Backend) (pop.Pop, error) {
-	p, err := swarm.Open(ctx, swarm.Config{
+	cfg := swarm.Config{
 		PopName:        popName(f.cfg),
 		DefaultNetwork: f.cfg.Driver.DefaultNetwork,
 		Logger:         f.log.WithField("endpoint", key.String()),
-	}, b)
+	}
+	if key.TLS() {
+		// The nodes' engines (swarm.LabelEngine) are reached as the manager is.
+		cfg.TLS = &docker.TLSConfig{CA: []byte(key.CA), Cert: []byte(key.Cert), Key: []byte(key.Key)}
+	}
+	p, err := swarm.Open(ctx, cfg, b)
 	if err != nil {
 		b.Close()
 		return nil, err

@@ -7,15 +7,16 @@ import (
 
 	"github.com/docker/docker/api/types/image"
 	"github.com/docker/docker/api/types/swarm"
-	"github.com/docker/docker/client"
 
 	"github.com/openbaton-docker/obdocker/pop"
+	"github.com/openbaton-docker/obdocker/pop/docker"
 )
 
 // LabelEngine is a node label an operator may set to the address of the
 // node's engine (unix:// or tcp://, reachable from the driver with the
 // VIM instance's TLS material). Images then lists only the images that
 // node has too; a node without it cannot be asked and is not counted.
+// A tcp:// engine is reached with the TLS material of Config.TLS.
 const LabelEngine = "org.openbaton-docker.engine"
 
 // Images lists the manager's images that every node with an engine label
@@ -66,14 +67,20 @@ func (p *Pop) Images(ctx context.Context, f pop.Filter) ([]pop.Image, error) {
 func (p *Pop) nodeImages(ctx context.Context, host string) (map[string]bool, error) {
 	cli := p.cli
 	if host != p.b.Host() {
-		// The manager's own client carries the VIM instance's TLS setup;
-		// another engine is reached the same way.
-		c, err := client.NewClientWithOpts(client.WithHost(host), client.WithHTTPClient(p.cli.HTTPClient()), client.WithAPIVersionNegotiation())
+		// A client of its own: the manager's transport dials the manager
+		// whatever host it is given (a unix socket), or speaks its scheme.
+		// A tcp:// engine gets the VIM instance's TLS material, as the
+		// manager does.
+		opts := docker.Options{Host: host, PopName: p.cfg.PopName}
+		if strings.HasPrefix(host, "tcp://") {
+			opts.TLS = p.cfg.TLS
+		}
+		b, err := docker.New(ctx, opts)
 		if err != nil {
 			return nil, err
 		}
-		defer c.Close()
-		cli = c
+		defer b.Close()
+		cli = b.Client()
 	}
 	ims, err := cli.ImageList(ctx, image.ListOptions{})
 	if err != nil {

@@ -34,6 +34,9 @@ type Config struct {
 	DefaultSubnet  string
 	Flavours       []pop.Flavour
 	Logger         logrus.FieldLogger
+	// TLS is the VIM instance's TLS material (nil: none), for the tcp://
+	// engines that nodes' LabelEngine labels name.
+	TLS *docker.TLSConfig
 }
 
 // Pop is the Swarm Pop. Safe for concurrent use.
