@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"math/rand/v2"
 	"net/netip"
 	"regexp"
 	"slices"
@@ -67,6 +68,9 @@ func (p *Pop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Containe
 	if err != nil {
 		return pop.Container{}, err
 	}
+	if err := meshPorts(cfg.Name, cfg.Ports); err != nil {
+		return pop.Container{}, err
+	}
 	labels := p.ownLabels()
 	labels[labelState] = recCreated
 	labels[labelImage] = cfg.Image
@@ -103,8 +107,10 @@ func (p *Pop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Containe
 			ContainerSpec: cs,
 			Resources:     res,
 			// A task that fails is restarted (Swarm's BUILD, then ACTIVE);
-			// one that exits 0 is done: the container is EXITED.
-			RestartPolicy: &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionOnFailure},
+			// one that exits 0 is done: the container is EXITED. A crash
+			// loop ends: more than restartMax failures within restartWindow
+			// leave the last task failed, the container FAILED.
+			RestartPolicy: restartPolicy(),
 			Placement:     &swarm.Placement{Constraints: cfg.Constraints, Preferences: prefs},
 			Networks:      attach,
 		},
@@ -123,6 +129,19 @@ func (p *Pop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Containe
 		return pop.Container{}, err
 	}
 	return c, nil
+}
+
+const (
+	// restartMax restarts within restartWindow, at Swarm's default delay
+	// of 5 s: a process that keeps failing is given up on after about
+	// 20 s, one that fails now and then is restarted each time.
+	restartMax    = 3
+	restartWindow = 2 * time.Minute
+)
+
+func restartPolicy() *swarm.RestartPolicy {
+	n, w := uint64(restartMax), restartWindow
+	return &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionOnFailure, MaxAttempts: &n, Window: &w}
 }
 
 var imageIDRE = regexp.MustCompile(`^(sha256:)?[0-9a-f]{12}([0-9a-f]{52})?$`)
@@ -204,6 +223,29 @@ func placementPrefs(in []string) ([]swarm.PlacementPreference, error) {
 	return out, nil
 }
 
+// meshPorts refuses a port asked on one host address: Swarm's routing mesh
+// (ingress mode) publishes a service's port on every address of every
+// node, so honouring the rest of the binding would expose it more widely
+// than asked.
+func meshPorts(name string, in []pop.PortBinding) error {
+	for _, b := range in {
+		if b.HostIP == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(b.HostIP); err == nil && a.IsUnspecified() {
+			continue // every address: what the mesh does anyway
+		}
+		v := fmt.Sprintf("%s:%d:%d", b.HostIP, b.HostPort, b.ContainerPort)
+		if b.Protocol == "udp" {
+			v += "/udp"
+		}
+		return pop.Errorf(pop.ErrInvalidArgument,
+			"container %q: publish=%s asks for the port on %s only, but this VIM is a Docker Swarm cluster, whose routing mesh publishes a port on every address of every node: drop the address (publish=%d:%d publishes on every node), or deploy on a single-engine Docker VIM",
+			name, v, b.HostIP, b.HostPort, b.ContainerPort)
+	}
+	return nil
+}
+
 func ports(in []pop.PortBinding) []swarm.PortConfig {
 	var out []swarm.PortConfig
 	for _, b := range in {
@@ -261,8 +303,14 @@ func (p *Pop) Metadata(ctx context.Context, f pop.Filter, md map[string]string) 
 	})
 }
 
-// update applies fn to the service's spec and writes it back, retrying
-// once on a concurrent change (Swarm's version check).
+// updateTries bounds the retries of an update that another writer beat
+// (Swarm's version check): this Pop serialises its own updates of a
+// service, but another VIM instance over the same cluster, or an operator,
+// may change it meanwhile.
+const updateTries = 6
+
+// update applies fn to the service's spec and writes it back, re-reading
+// the service and retrying, with a short backoff, on a concurrent change.
 func (p *Pop) update(ctx context.Context, f pop.Filter, fn func(*swarm.Service, pop.Container) error) (pop.Container, error) {
 	c, err := p.one(ctx, f)
 	if err != nil {
@@ -284,8 +332,18 @@ func (p *Pop) update(ctx context.Context, f pop.Filter, fn func(*swarm.Service, 
 		if err == nil {
 			return p.one(ctx, pop.ByID(c.ID))
 		}
-		if attempt > 0 || !strings.Contains(err.Error(), "update out of sequence") {
+		if !strings.Contains(err.Error(), "update out of sequence") {
 			return pop.Container{}, classify(err, "update service of container %q", c.Name)
+		}
+		if attempt+1 >= updateTries {
+			return pop.Container{}, pop.Wrap(pop.ErrUnavailable, err,
+				"update service of container %q: the service was changed concurrently %d times in a row (another VIM instance over this cluster, or docker service update): retry", c.Name, updateTries)
+		}
+		// 20, 40, 80, 160, 320 ms, and a jitter that staggers the writers.
+		select {
+		case <-ctx.Done():
+			return pop.Container{}, pop.Wrap(pop.ErrUnavailable, ctx.Err(), "update service of container %q: the service was changed concurrently: retry", c.Name)
+		case <-time.After((20 * time.Millisecond << attempt) + rand.N(20*time.Millisecond)):
 		}
 	}
 }
@@ -309,6 +367,7 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 		svc.Spec.Labels[labelState] = recStarted
 		delete(svc.Spec.Labels, labelError)
 		svc.Spec.TaskTemplate.ContainerSpec.Env = envList(mapLabel(svc.Spec.Labels[labelEnv]), mapLabel(svc.Spec.Labels[labelMetadata]))
+		svc.Spec.TaskTemplate.RestartPolicy = restartPolicy() // a service made before the crash-loop bound
 		svc.Spec.Mode.Replicated.Replicas = &one
 		return nil
 	})
@@ -318,33 +377,102 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 	return p.waitTask(ctx, c, "start", func(t swarm.Task) bool { return t.CreatedAt.Before(since.Add(-time.Second)) })
 }
 
+const (
+	// runSettle is how long a task must have been seen running before a
+	// start answers: a process that exits at once is often reported running
+	// first, then failed about 100 ms later (the manager's dispatcher
+	// writes task states in 100 ms batches; measured 97-107 ms on the test
+	// rig), and must fail the start rather than be answered ACTIVE. It adds
+	// about this much to every launch.
+	runSettle = 300 * time.Millisecond
+	// placeGrace is how long a task may stay pending because no node meets
+	// its constraints or reservations (a node may be just joining or
+	// coming back) before the start fails with Swarm's reason.
+	placeGrace = 5 * time.Second
+)
+
 // waitTask waits until a task of the container's service that is not old
-// runs, and answers the container. A task that fails or is refused fails
-// the wait (verb names the operation) with the task's error, and the
-// container is FAILED.
+// runs, and answers the container. A task that fails or is refused, or that
+// no node can take for placeGrace, fails the wait (verb names the
+// operation) with Swarm's reason, and the container is FAILED; a task that
+// completes (exit 0) answers the container EXITED. A stop meanwhile ends
+// the wait (ErrInvalidState), a delete too (ErrNotFound).
 func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old func(swarm.Task) bool) (pop.Container, error) {
 	// Manager events do not cover workers' tasks, so this polls: often
 	// while a task usually gets going (about a second), then gently, so
 	// that many waiting launches do not flood the manager.
 	start := time.Now()
+	last := "Swarm has made no task for it yet"
+	var running string // the task seen running, since runningAt
+	var runningAt, unplaceable time.Time
 	for {
+		svc, _, err := p.cli.ServiceInspectWithRaw(ctx, c.ID, swarm.ServiceInspectOptions{})
+		if err != nil {
+			return pop.Container{}, classify(err, "%s %q", verb, c.Name)
+		}
+		if st := svc.Spec.Labels[labelState]; st != recStarted || replicas(svc) == 0 {
+			return pop.Container{}, pop.Errorf(pop.ErrInvalidState, "%s %q: the container was stopped meanwhile (now %s, %d replicas): no longer waiting for its task", verb, c.Name, st, replicas(svc))
+		}
 		tasks, err := p.tasks(ctx, c.ID)
 		if err != nil {
 			return pop.Container{}, err
 		}
-		for _, t := range tasks {
+		sort.Slice(tasks, func(i, j int) bool { return tasks[i].CreatedAt.After(tasks[j].CreatedAt) }) // newest first
+		var cur *swarm.Task
+		for i, t := range tasks {
 			if old(t) {
 				continue // a task of an earlier run
 			}
+			if cur == nil {
+				cur = &tasks[i]
+			}
 			switch t.Status.State {
-			case swarm.TaskStateRunning:
-				if t.DesiredState == swarm.TaskStateRunning {
-					return p.one(ctx, pop.ByID(c.ID))
-				}
 			case swarm.TaskStateFailed, swarm.TaskStateRejected:
 				why := fmt.Sprintf("Swarm task %s on node %s: %s: %s", t.ID, t.NodeID, t.Status.State, taskError(t))
 				p.markFailed(c.ID, why)
-				return pop.Container{}, pop.Errorf(pop.ErrInvalidState, "%s %q: %s (an image must be on every node, or in a registry every node can pull from)", verb, c.Name, why)
+				hint := "an image must be on every node, or in a registry every node can pull from"
+				if cs := t.Status.ContainerStatus; cs != nil && cs.ExitCode != 0 {
+					hint = fmt.Sprintf("its process exited with code %d as it started: see the server's logs", cs.ExitCode)
+				}
+				return pop.Container{}, pop.Errorf(pop.ErrInvalidState, "%s %q: %s (%s)", verb, c.Name, why, hint)
+			case swarm.TaskStateComplete:
+				// The process exited 0 at once: it ran, as on a single
+				// engine, and the container is EXITED.
+				return p.one(ctx, pop.ByID(c.ID))
+			}
+		}
+		now := time.Now()
+		switch {
+		case cur == nil:
+		case cur.Status.State == swarm.TaskStateRunning && cur.DesiredState == swarm.TaskStateRunning:
+			if running != cur.ID {
+				running, runningAt = cur.ID, now
+			} else if now.Sub(runningAt) >= runSettle {
+				return p.one(ctx, pop.ByID(c.ID))
+			}
+		case cur.Status.State == swarm.TaskStatePending && strings.HasPrefix(cur.Status.Err, "no suitable node"):
+			if unplaceable.IsZero() {
+				unplaceable = now
+			} else if now.Sub(unplaceable) >= placeGrace {
+				why := fmt.Sprintf("Swarm cannot place task %s: %s", cur.ID, cur.Status.Err)
+				p.markFailed(c.ID, why)
+				var cons []string
+				if pl := svc.Spec.TaskTemplate.Placement; pl != nil {
+					cons = pl.Constraints
+				}
+				return pop.Container{}, pop.Errorf(pop.ErrInvalidState, "%s %q: %s, for %s (constraints %q; a flavour reserves CPU and memory): change the constraints or the flavour, or label, free or add a node, then start it again",
+					verb, c.Name, why, placeGrace, cons)
+			}
+		default:
+			unplaceable = time.Time{}
+		}
+		if cur != nil {
+			last = fmt.Sprintf("Swarm task %s is %s", cur.ID, cur.Status.State)
+			if cur.NodeID != "" {
+				last += " on node " + cur.NodeID
+			}
+			if e := taskError(*cur); e != "" {
+				last += ": " + e
 			}
 		}
 		wait := 50 * time.Millisecond
@@ -353,10 +481,17 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 		}
 		select {
 		case <-ctx.Done():
-			return pop.Container{}, pop.Wrap(pop.ErrUnavailable, ctx.Err(), "%s %q: its task did not run in time", verb, c.Name)
+			return pop.Container{}, pop.Wrap(pop.ErrUnavailable, ctx.Err(), "%s %q: its task did not run in time (%s)", verb, c.Name, last)
 		case <-time.After(wait):
 		}
 	}
+}
+
+func replicas(svc swarm.Service) uint64 {
+	if r := svc.Spec.Mode.Replicated; r != nil && r.Replicas != nil {
+		return *r.Replicas
+	}
+	return 0
 }
 
 func taskError(t swarm.Task) string {
