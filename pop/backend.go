@@ -139,8 +139,11 @@ type NetworkStatus struct {
 	Internal bool
 	Ours     bool // carries this Pop's labels
 	// Owner is the Pop named in the labels ("" when no Pop manages it).
-	Owner  string
-	Labels map[string]string
+	Owner string
+	// SwarmOwner is the Swarm VIM's Pop whose overlay this is ("" when
+	// none): Swarm allocates its addresses, so no Core may use it.
+	SwarmOwner string
+	Labels     map[string]string
 	// Containers by Docker ID, with their IPv4 on this network.
 	Containers map[string]string
 }

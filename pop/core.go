@@ -244,6 +244,10 @@ func (c *Core) ensureDefaultNetwork(ctx context.Context) error {
 	}
 	st, err := c.b.InspectNetwork(ctx, name)
 	if err == nil {
+		if st.SwarmOwner != "" {
+			// Swarm gives out its addresses; ours would collide with them.
+			return Errorf(ErrAlreadyExists, "default network %q is the overlay of the Swarm VIM's Pop %q on this engine (Swarm allocates its addresses): give this Pop another default network (OBDOCKER_DEFAULT_NETWORK), or serve the single-engine VIM and the Swarm VIM from two drivers", name, st.SwarmOwner)
+		}
 		if len(st.Subnets) == 0 {
 			return Errorf(ErrInvalidArgument, "network %q exists on Docker without an IPv4 subnet; remove it or configure another default network", name)
 		}

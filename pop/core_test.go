@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -726,5 +727,20 @@ func TestRemovedOrphanFreesItsAddress(t *testing.T) {
 		if _, err := c.Create(t.Context(), ContainerConfig{Name: fmt.Sprintf("c%d", i), Image: "busybox:latest"}); err != nil {
 			t.Fatalf("create %d: %v", i, err)
 		}
+	}
+}
+
+// TestOpenRefusesASwarmOverlayAsDefault: the default network's name is
+// taken by a Swarm VIM's overlay on this engine (a Swarm Pop of the same
+// driver opened first). Swarm allocates its addresses, so adopting it
+// would make two allocators collide: Open refuses, naming both.
+func TestOpenRefusesASwarmOverlayAsDefault(t *testing.T) {
+	b := newFakeBackend()
+	b.nets["n-swarm"] = NetworkStatus{ID: "n-swarm", Name: "private", Driver: "overlay", SwarmOwner: "sw-pop",
+		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}}
+	_, err := Open(t.Context(), Config{PopName: "unit", ResyncInterval: time.Hour}, b)
+	if !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), `"private"`) || !strings.Contains(err.Error(), `"sw-pop"`) ||
+		!strings.Contains(err.Error(), "OBDOCKER_DEFAULT_NETWORK") {
+		t.Fatalf("Open over a Swarm overlay as default network: %v", err)
 	}
 }

@@ -10,6 +10,9 @@ const (
 	LabelPop     = "org.openbaton-docker.pop"     // the Pop name
 	LabelID      = "org.openbaton-docker.id"      // the Pop container ID (containers only)
 	LabelManaged = "org.openbaton-docker.managed" // always "true"
+	// LabelSwarmPop names the Swarm Pop (pop/swarm) of an overlay or a
+	// task container; never this Backend's.
+	LabelSwarmPop = "org.openbaton-docker.swarm-pop"
 )
 
 // containerLabels are the labels of a container of this Pop.

@@ -25,13 +25,14 @@ func (b *Backend) ListNetworks(ctx context.Context) ([]pop.NetworkStatus, error)
 
 func (b *Backend) networkStatus(n network.Inspect) pop.NetworkStatus {
 	st := pop.NetworkStatus{
-		ID:       n.ID,
-		Name:     n.Name,
-		Driver:   n.Driver,
-		Internal: n.Internal,
-		Ours:     b.ours(n.Labels),
-		Owner:    n.Labels[LabelPop],
-		Labels:   n.Labels,
+		ID:         n.ID,
+		Name:       n.Name,
+		Driver:     n.Driver,
+		Internal:   n.Internal,
+		Ours:       b.ours(n.Labels),
+		Owner:      n.Labels[LabelPop],
+		SwarmOwner: n.Labels[LabelSwarmPop],
+		Labels:     n.Labels,
 	}
 	for _, c := range n.IPAM.Config {
 		if c.Subnet == "" {

@@ -13,7 +13,7 @@ import (
 // Swarm task's container for an orphan and remove it, or this Pop's
 // overlays for its networks. Services keep docker.LabelPop (with this one):
 // no engine-mode Pop lists services.
-const LabelSwarmPop = "org.openbaton-docker.swarm-pop"
+const LabelSwarmPop = docker.LabelSwarmPop
 
 // Service labels: the Pop record of a container. A service is the Pop's
 // when docker.LabelPop names it.

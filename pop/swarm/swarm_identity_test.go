@@ -103,6 +103,17 @@ func TestDisruptiveSwarmEngineSameName(t *testing.T) {
 		t.Errorf("the engine Pop lists %d containers (%v), want none", len(cs), err)
 	}
 
+	// An engine Pop whose default network would be the Swarm Pop's
+	// default overlay (both modes in one driver, one default name) is
+	// refused: Swarm allocates that overlay's addresses.
+	if c2, err := pop.Open(ctx, pop.Config{PopName: popName, StorePath: t.TempDir() + "/p2.db", DefaultNetwork: swDef,
+		DefaultSubnet: "10.209.66.0/24", NetworkPool: "10.209.67.0/24", ResyncInterval: time.Hour}, eb); err == nil {
+		c2.Close()
+		t.Errorf("an engine Pop opened with the Swarm Pop's overlay %s as its default network", swDef)
+	} else if !errors.Is(err, pop.ErrAlreadyExists) || !strings.Contains(err.Error(), swDef) {
+		t.Errorf("engine Pop over the Swarm overlay %s: %v", swDef, err)
+	}
+
 	// Each lists only its own networks.
 	sws, err := p.Networks(ctx, pop.Filter{})
 	if err != nil {
