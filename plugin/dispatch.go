@@ -144,10 +144,9 @@ func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
 	if _, known := d.t[req.MethodName]; known {
 		method, outcome = req.MethodName, OutcomeBadArity
 	}
-	log := d.log.WithFields(logrus.Fields{"method": req.MethodName, "arity": len(req.Parameters)})
 	m, err := d.t.lookup(req.MethodName, len(req.Parameters))
 	if err != nil {
-		log.WithError(err).Warn("cannot dispatch")
+		d.callLog(&req).WithError(err).Warn("cannot dispatch")
 		return EncodeException(err)
 	}
 	outcome = OutcomeError
@@ -155,7 +154,7 @@ func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
 	if err != nil {
 		// Warn: the NFVO gets an exception, and this line is often all the
 		// operator has to see why.
-		log.WithError(err).Warn("method failed")
+		d.callLog(&req).WithError(err).Warn("method failed")
 		return EncodeException(err)
 	}
 	if m.Void {
@@ -168,12 +167,32 @@ func (d *Dispatcher) Handle(ctx context.Context, body []byte) []byte {
 	b, err := EncodeAnswer(ans)
 	if err != nil {
 		err = fmt.Errorf("method %s: %w", req.MethodName, err)
-		log.WithError(err).Error("driver bug")
+		d.callLog(&req).WithError(err).Error("driver bug")
 		return EncodeException(err)
 	}
 	outcome = OutcomeOK
-	log.Debug("answered")
+	if debugEnabled(d.log) {
+		d.callLog(&req).Debug("answered")
+	}
 	return b
+}
+
+// callLog is the logger of one call. It is built only for a line that is
+// written: its fields cost allocations on every call otherwise.
+func (d *Dispatcher) callLog(req *Request) logrus.FieldLogger {
+	return d.log.WithFields(logrus.Fields{"method": req.MethodName, "arity": len(req.Parameters)})
+}
+
+// debugEnabled reports whether l writes debug lines (true when it cannot
+// tell).
+func debugEnabled(l logrus.FieldLogger) bool {
+	switch l := l.(type) {
+	case *logrus.Entry:
+		return l.Logger.IsLevelEnabled(logrus.DebugLevel)
+	case *logrus.Logger:
+		return l.IsLevelEnabled(logrus.DebugLevel)
+	}
+	return true
 }
 
 func (d *Dispatcher) invoke(ctx context.Context, m Method, p Params) (ans any, err error) {

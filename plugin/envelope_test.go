@@ -75,6 +75,8 @@ func TestEncodeAnswer(t *testing.T) {
 		{doc: "nil map is {}", in: map[string]int(nil), want: `{"answer":{}}`},
 		{doc: "false stays false", in: false, want: `{"answer":false}`},
 		{doc: "empty string", in: "", want: `{"answer":""}`},
+		{doc: "plain string", in: "docker", want: `{"answer":"docker"}`},
+		{doc: "string to escape", in: "a\"b\\c<d>&\u00e9\n", want: `{"answer":"a\"b\\c\u003cd\u003e\u0026é\n"}`},
 		{doc: "untyped nil is a bug", in: nil, wantErr: true},
 		{doc: "nil pointer is a bug", in: (*int)(nil), wantErr: true},
 		{doc: "raw null is a bug", in: json.RawMessage("null"), wantErr: true},
