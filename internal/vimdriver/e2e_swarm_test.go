@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/docker/docker/api/types/container"
 	"github.com/docker/docker/api/types/filters"
 	"github.com/docker/docker/api/types/network"
 	"github.com/docker/docker/api/types/swarm"
@@ -86,17 +87,19 @@ func TestDisruptiveSwarmEndToEnd(t *testing.T) {
 	if cli["status"] != "ACTIVE" {
 		t.Fatalf("client: %v", cli)
 	}
-	cliT := decode(t, r.call("launchInstanceAndWait", vim, "clt-"+r.popName, clientImg, "", "", cps, []any{},
-		"SERVER_IP=tasks.srv-"+r.popName+"\nECHO_INTERVAL=200ms\nECHO_TIMEOUT=300ms\n#obdocker:constraint=node.labels."+testenv.NodeLabel+"==1\n", jsonMap{}, []any{}))
-	if cliT["status"] != "ACTIVE" {
-		t.Fatalf("task-address client: %v", cliT)
-	}
 	srv = decode(t, r.call("startServer", vim, srv["extId"]))
 	if srv["status"] != "ACTIVE" || srv["ips"].(jsonMap)[vl].([]any)[0] != vip {
 		t.Fatalf("server started: %v", srv)
 	}
 	if node := s.RunningOn(t, srv["extId"].(string)); node != "2" {
 		t.Fatalf("server on node %s, want 2", node)
+	}
+	// tasks.NAME resolves once the server's task runs: the client,
+	// whose name lookup fails at start otherwise, comes after it.
+	cliT := decode(t, r.call("launchInstanceAndWait", vim, "clt-"+r.popName, clientImg, "", "", cps, []any{},
+		"SERVER_IP=tasks.srv-"+r.popName+"\nECHO_INTERVAL=200ms\nECHO_TIMEOUT=300ms\n#obdocker:constraint=node.labels."+testenv.NodeLabel+"==1\n", jsonMap{}, []any{}))
+	if cliT["status"] != "ACTIVE" {
+		t.Fatalf("task-address client: %v", cliT)
 	}
 	logsOf := func(c jsonMap) func() string {
 		return func() string {
@@ -170,14 +173,35 @@ func TestDisruptiveSwarmEndToEnd(t *testing.T) {
 	}
 	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.popName))
 	svcs, _ := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: f})
-	nets, _ := s.Manager.NetworkList(ctx, network.ListOptions{Filters: f})
+	// Overlays and task containers carry the Swarm Pop's own label.
+	sf := filters.NewArgs(filters.Arg("label", docker.LabelSwarmPop+"="+r.popName))
+	nets, err := s.Manager.NetworkList(ctx, network.ListOptions{Filters: sf})
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := "private-" + strings.TrimPrefix(r.popName, "e2e-")
+	left := []string{}
 	for _, nw := range nets {
-		if nw.Name != "private-"+strings.TrimPrefix(r.popName, "e2e-") { // the Pop's default network stays, as on one engine
-			t.Errorf("network %s left", nw.Name)
-		}
+		left = append(left, nw.Name)
+	}
+	if !slices.Equal(left, []string{def}) { // the Pop's default network stays, as on one engine
+		t.Errorf("networks of the Swarm Pop after the deletes: %v, want its default network %s only", left, def)
 	}
 	if len(svcs) != 0 {
 		t.Errorf("%d services left", len(svcs))
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(250 * time.Millisecond) {
+		cs, err := s.Manager.ContainerList(ctx, container.ListOptions{All: true, Filters: sf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(cs) == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("%d task containers left on node 1 (e.g. %s)", len(cs), cs[0].Names)
+			break
+		}
 	}
 	if !traffic {
 		// A kernel capability, not a service make deps can provide: the
