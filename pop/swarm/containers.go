@@ -383,8 +383,10 @@ const (
 	// first, then failed about 100 ms later (the manager's dispatcher
 	// writes task states in 100 ms batches; measured 97-107 ms on the test
 	// rig), and must fail the start rather than be answered ACTIVE. It adds
-	// about this much to every launch.
-	runSettle = 300 * time.Millisecond
+	// about this much to every launch, so it is twice that batching and no
+	// more: a report later than this is still caught, by the restart limit
+	// (the container FAILED after a few restarts).
+	runSettle = 200 * time.Millisecond
 	// placeGrace is how long a task may stay pending because no node meets
 	// its constraints or reservations (a node may be just joining or
 	// coming back) before the start fails with Swarm's reason.
