@@ -62,15 +62,25 @@ func run(ctx context.Context, cfg config, logger *log.Logger) error {
 
 func runWith(ctx context.Context, cfg config, logger *log.Logger, dial dialFunc) error {
 	addr := net.JoinHostPort(cfg.ServerIP, strconv.Itoa(cfg.ServerPort))
+	// A name (a Swarm service's tasks.NAME, say) may not resolve yet, and
+	// may point elsewhere once the server moved: it is tried every interval
+	// until it resolves, and resolved again after each failed round trip.
+	// An IP address is kept as it is.
+	byName := net.ParseIP(cfg.ServerIP) == nil
 	conn, err := dial(ctx, addr)
+	for err != nil && byName {
+		logger.Printf("resolve %s: %v (trying again in %s)", addr, err, cfg.Interval)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(cfg.Interval):
+		}
+		conn, err = dial(ctx, addr)
+	}
 	if err != nil {
 		return fmt.Errorf("dial %s: %w", addr, err)
 	}
 	defer func() { conn.Close() }()
-	// A name (a Swarm service's tasks.NAME, say) may point elsewhere once
-	// the server moved: it is resolved again after each failed round trip.
-	// An IP address is kept as it is.
-	byName := net.ParseIP(cfg.ServerIP) == nil
 	if byName {
 		logger.Printf("echo client sending to udp %s (%s) every %s", addr, conn.RemoteAddr(), cfg.Interval)
 	} else {

@@ -201,3 +201,26 @@ func TestRunResolvesANameAgainAfterAFailure(t *testing.T) {
 		t.Fatalf("an IP address was dialled %d times, want once", len(dials))
 	}
 }
+
+// TestRunWaitsForANameToResolve: a name that does not resolve yet (a Swarm
+// server whose task is not running yet) is tried again every interval
+// instead of ending the client.
+func TestRunWaitsForANameToResolve(t *testing.T) {
+	live := echoServer(t, false)
+	dials := 0
+	dial := func(ctx context.Context, addr string) (net.Conn, error) {
+		dials++
+		if dials < 3 {
+			return nil, &net.DNSError{Err: "no such host", Name: "echo.test", IsNotFound: true}
+		}
+		return dialUDP(ctx, live.String())
+	}
+	var logs testenv.Buffer
+	cfg := config{ServerIP: "echo.test", ServerPort: 7, Interval: 10 * time.Millisecond, Timeout: time.Second, Count: 2}
+	if err := runWith(t.Context(), cfg, log.New(&logs, "", 0), dial); err != nil {
+		t.Fatalf("run = %v\n%s", err, logs.String())
+	}
+	if dials != 3 || strings.Count(logs.String(), "resolve echo.test:7: ") != 2 {
+		t.Fatalf("%d dials, want 3 (two failed lookups logged):\n%s", dials, logs.String())
+	}
+}
