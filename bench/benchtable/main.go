@@ -106,6 +106,19 @@ const notes = `## Reading the figures
   echo inside the benchmark's own process answers faster still, because no idle process has to
   be woken (the in-process row, for context). Sub-millisecond figures move with the machine's
   load by ±20 % between runs; compare the rows of one run.
+  Where the getType microseconds go (2-CPU development machine, 2026-12-06, issue 16): the
+  plugin and the amqpx echo process run the same amqpx path (delivery, reply with a confirm, ack;
+  ~0.4–0.6 ms, almost all of it thread wake-ups: ~12 context switches per call in each process,
+  measured with perf stat); idle, the daemon burns no CPU (0.5 ms in 3 s). The plugin's only
+  extra is Dispatcher.Handle: before, decoding the envelope through encoding/json (five passes over
+  the 422-byte request) and per-call log fields took 28 allocations and 7.5 µs hot, 13–20 µs p50
+  inside the daemon, ~45 µs more CPU per call in all (perf stat: 210 against 165 ms per 1000
+  calls); a plugin answering without Handle ran at the echo's p50. Now one json.Valid pass plus
+  one pass that finds methodName and splits the parameters: 4 allocations, ~2 µs hot, ~7 µs in
+  the daemon. The remaining difference (0–40 µs p50 between runs) is within the spread of two
+  identical echo processes against each other on this loaded machine (0.98–1.04x interleaved).
+  The calls are interleaved in a random order per cycle (bench/rpc_test.go says why: blocks of 100
+  measured the background load, A/A 0.75–1.46x per round).
 - **listServer** answers about 560 KB of JSON for 1,000 servers (each with the image and flavour
   objects the NFVO reads). The note gives the daemon's own share, from its latency histogram; the
   rest is the reply crossing the broker. While no record of the Pop and no image changed (the Pop
@@ -115,6 +128,11 @@ const notes = `## Reading the figures
 - **Restart recovery** is timed from the process start to the first listServer that answers all
   500 containers in their true states; the Pop's store is loaded and reconciled with Docker on
   that first call.
+- **Swarm launch** runs on the two-node rig of make test's disruptive pass (a second engine in a
+  network namespace, joined to this one's swarm): launchInstanceAndWait on a VIM instance with
+  obdocker.mode=swarm (a service created with 0 replicas for its VIPs, then scaled to 1 with its
+  environment, its task polled until it runs and has stayed up a 200 ms settle, so that a process that exits at once fails the launch) against a raw
+  service create of the same image on the same overlay, polled every 50 ms until its task runs.
 - **Exit detection** is Docker's event stream; the periodic resync (10 s) only backs it up.
 - **amqpx dedup** remembers every answered request for 10 minutes (a redelivery after a lost ack
   is then acked, not run twice). The rows compare a steady state of 400k remembered requests
