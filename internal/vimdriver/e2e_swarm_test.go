@@ -120,6 +120,10 @@ func TestDisruptiveSwarmEndToEnd(t *testing.T) {
 		t.Fatalf("round trip %d went to %s, not to a task on node 2", lastT, addr)
 	}
 
+	// Trips up to now went to node 2; the outage shows as failed trips
+	// after this one, and traffic has resumed at the first good trip
+	// after a failed one.
+	stopTrip := latestTrip(logsT())
 	failed := time.Now()
 	if err := s.StopWorker(ctx); err != nil {
 		t.Fatal(err)
@@ -148,7 +152,8 @@ func TestDisruptiveSwarmEndToEnd(t *testing.T) {
 		t.Errorf("no BUILD seen while Swarm rescheduled the server")
 	}
 	t.Logf("figure: node 2's engine stopped → server ACTIVE on node 1 after %s", time.Since(failed).Round(100*time.Millisecond))
-	resumedT := waitRoundTrip(t, ctx, logsT, lastT)
+	failT := waitFailedTrip(t, ctx, logsT, stopTrip)
+	resumedT := waitRoundTrip(t, ctx, logsT, failT)
 	t.Logf("figure: node 2's engine stopped → round trips to the task address resumed (trip %d, to %s) after %s",
 		resumedT, lastTripAddr(logsT(), resumedT), time.Since(failed).Round(100*time.Millisecond))
 	if traffic {
@@ -211,6 +216,38 @@ func TestDisruptiveSwarmEndToEnd(t *testing.T) {
 }
 
 var roundTripRE = regexp.MustCompile(`round trip (\d+) to \S+: \S+ ok`)
+
+var failedTripRE = regexp.MustCompile(`round trip (\d+) to \S+: failed`)
+
+// latestTrip answers the number of the last round trip logged, good or not.
+func latestTrip(logs string) int {
+	best := 0
+	for _, re := range []*regexp.Regexp{roundTripRE, failedTripRE} {
+		for _, m := range re.FindAllStringSubmatch(logs, -1) {
+			if n, _ := strconv.Atoi(m[1]); n > best {
+				best = n
+			}
+		}
+	}
+	return best
+}
+
+// waitFailedTrip waits until the client logs a failed round trip numbered
+// above after, and answers its number.
+func waitFailedTrip(t *testing.T, ctx context.Context, logs func() string, after int) int {
+	t.Helper()
+	for {
+		for _, m := range failedTripRE.FindAllStringSubmatch(logs(), -1) {
+			if n, _ := strconv.Atoi(m[1]); n > after {
+				return n
+			}
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("no failed round trip after %d although node 2 stopped; client log:\n%s", after, logs())
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
 
 // lastTripAddr answers the address round trip n went to.
 func lastTripAddr(logs string, n int) string {
