@@ -6,6 +6,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -255,8 +256,14 @@ func teardownSwarm(ctx context.Context, t testing.TB) {
 	}
 	for _, d := range []string{swarmWorker.dataRoot(), swarmWorker.execRoot()} {
 		// The engine is gone: nothing is mounted under its roots any more,
-		// except what a killed engine left, which umount -R takes off.
-		exec.Command("sh", "-c", "grep -o ' "+d+"/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l").Run()
+		// except what it left (its overlay namespaces' nsfs mounts), which
+		// umount -l takes off. /proc/mounts names them by the real path:
+		// /var/run is a link to /run.
+		real := d
+		if r, err := filepath.EvalSymlinks(d); err == nil {
+			real = r
+		}
+		exec.Command("sh", "-c", "grep -o ' "+real+"/[^ ]*' /proc/mounts | sort -r | xargs -r -n1 umount -l").Run()
 		if err := os.RemoveAll(d); err != nil {
 			t.Errorf("swarm rig teardown: remove %s: %v", d, err)
 		}

@@ -108,8 +108,7 @@ func (p *Pop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Containe
 			Resources:     res,
 			// A task that fails is restarted (Swarm's BUILD, then ACTIVE);
 			// one that exits 0 is done: the container is EXITED. A crash
-			// loop ends: more than restartMax failures within restartWindow
-			// leave the last task failed, the container FAILED.
+			// loop shows FAILED (see crashLoop).
 			RestartPolicy: restartPolicy(),
 			Placement:     &swarm.Placement{Constraints: cfg.Constraints, Preferences: prefs},
 			Networks:      attach,
@@ -132,16 +131,46 @@ func (p *Pop) Create(ctx context.Context, cfg pop.ContainerConfig) (pop.Containe
 }
 
 const (
-	// restartMax restarts within restartWindow, at Swarm's default delay
-	// of 5 s: a process that keeps failing is given up on after about
-	// 20 s, one that fails now and then is restarted each time.
+	// restartMax process failures within restartWindow, at Swarm's
+	// default delay of 5 s, make a crash loop: the container shows FAILED
+	// between restarts (about 15 s after the first failure) rather than
+	// BUILD for ever.
 	restartMax    = 3
 	restartWindow = 2 * time.Minute
 )
 
+// restartPolicy restarts a failed task without limit. Swarm's MaxAttempts
+// would also count the replacements of tasks lost with their node, and
+// once reached, leave a server whose node died with no task at all; so
+// the Pop tells a crash loop itself (crashLoop).
 func restartPolicy() *swarm.RestartPolicy {
-	n, w := uint64(restartMax), restartWindow
-	return &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionOnFailure, MaxAttempts: &n, Window: &w}
+	return &swarm.RestartPolicy{Condition: swarm.RestartPolicyConditionOnFailure}
+}
+
+// crashLoop reports whether the service's process keeps failing: the task
+// before cur (newest first in tasks) failed, and restartMax tasks failed
+// within restartWindow. A task lost with its node is not a failure of the
+// process, so a server rescheduled after its node died stays BUILD.
+func crashLoop(tasks []swarm.Task, cur *swarm.Task, now time.Time) (*swarm.Task, bool) {
+	var prev *swarm.Task
+	n := 0
+	for i := range tasks {
+		t := &tasks[i]
+		if t == cur {
+			continue
+		}
+		failed := t.Status.State == swarm.TaskStateFailed || t.Status.State == swarm.TaskStateRejected
+		if prev == nil {
+			prev = t
+			if !failed {
+				return nil, false
+			}
+		}
+		if failed && now.Sub(t.Status.Timestamp) <= restartWindow {
+			n++
+		}
+	}
+	return prev, n >= restartMax
 }
 
 var imageIDRE = regexp.MustCompile(`^(sha256:)?[0-9a-f]{12}([0-9a-f]{52})?$`)
@@ -768,6 +797,12 @@ func containerOf(s swarm.Service, tasks []swarm.Task, nets map[string]pop.Networ
 				c.DockerID = cur.Status.ContainerStatus.ContainerID
 			}
 		case cur != nil && !terminal(cur.Status.State):
+			if prev, loop := crashLoop(tasks, cur, time.Now()); loop {
+				c.State, c.Finished = pop.StateFailed, prev.Status.Timestamp
+				c.ExtendedStatus = fmt.Sprintf("Swarm task %s %s: %s (%d or more failures within %s: Swarm restarts it in a loop; see the server's logs)",
+					prev.ID, prev.Status.State, taskError(*prev), restartMax, restartWindow)
+				break
+			}
 			// Placed, pulling, starting, or replacing a task lost with its
 			// node: BUILD, not a failure (the VNFM must not restart it).
 			c.State = pop.StateCreated
