@@ -396,7 +396,11 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 		svc.Spec.Labels[labelState] = recStarted
 		delete(svc.Spec.Labels, labelError)
 		svc.Spec.TaskTemplate.ContainerSpec.Env = envList(mapLabel(svc.Spec.Labels[labelEnv]), mapLabel(svc.Spec.Labels[labelMetadata]))
-		svc.Spec.TaskTemplate.RestartPolicy = restartPolicy() // a service made before the crash-loop bound
+		// A service made by an earlier version of this Pop: Swarm's restart
+		// limit off, and task containers without docker.LabelPop (which
+		// made an engine Pop of the same name remove them).
+		svc.Spec.TaskTemplate.RestartPolicy = restartPolicy()
+		svc.Spec.TaskTemplate.ContainerSpec.Labels = p.taskLabels()
 		svc.Spec.Mode.Replicated.Replicas = &one
 		return nil
 	})

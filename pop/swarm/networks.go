@@ -96,6 +96,10 @@ func (p *Pop) nameTaken(ctx context.Context, name string, cause error) error {
 	}
 	owner := "not made by this driver"
 	switch {
+	case n.Labels[docker.LabelPop] != "" && n.Scope == scopeSwarm:
+		// An engine-mode Pop's overlay VLD, or this Pop's overlay made
+		// before Swarm Pops had a label of their own: the two look alike.
+		owner = "labelled for the Pop " + strconv.Quote(n.Labels[docker.LabelPop]) + " by a single-engine VIM's overlay virtual link, or by a Swarm VIM of a driver older than its own overlay label (delete that overlay once nothing uses it)"
 	case n.Labels[docker.LabelPop] != "":
 		owner = "of the single-engine (engine-mode) Pop " + strconv.Quote(n.Labels[docker.LabelPop]) + " on this manager's engine"
 	case n.Labels[LabelSwarmPop] != "":
