@@ -177,7 +177,10 @@ func TestDisruptiveSwarmEndToEnd(t *testing.T) {
 		t.Fatalf("listServer after the deletes: %v", servers)
 	}
 	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.popName))
-	svcs, _ := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: f})
+	svcs, err := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: f})
+	if err != nil {
+		t.Fatal(err)
+	}
 	// Overlays and task containers carry the Swarm Pop's own label.
 	sf := filters.NewArgs(filters.Arg("label", docker.LabelSwarmPop+"="+r.popName))
 	nets, err := s.Manager.NetworkList(ctx, network.ListOptions{Filters: sf})
