@@ -97,17 +97,20 @@ func runWith(ctx context.Context, cfg config, logger *log.Logger, dial dialFunc)
 			return nil
 		case err != nil:
 			failed++
-			logger.Printf("round trip %d to %s: failed: %v", n, conn.RemoteAddr(), err)
+			logger.Printf("round trip %d to %s: failed: %v", n, addr, err)
 			if byName {
 				if nc, derr := dial(ctx, addr); derr != nil {
 					logger.Printf("resolve %s again: %v (keeping %s)", addr, derr, conn.RemoteAddr())
 				} else {
+					if nc.RemoteAddr().String() != conn.RemoteAddr().String() {
+						logger.Printf("%s now resolves to %s", addr, nc.RemoteAddr())
+					}
 					conn.Close()
 					conn = nc
 				}
 			}
 		default:
-			logger.Printf("round trip %d to %s: %s ok", n, conn.RemoteAddr(), formatRTT(rtt))
+			logger.Printf("round trip %d to %s: %s ok", n, addr, formatRTT(rtt))
 		}
 		if cfg.Count != 0 && n == cfg.Count {
 			break

@@ -185,7 +185,8 @@ func TestRunResolvesANameAgainAfterAFailure(t *testing.T) {
 	if len(dials) != 2 || dials[1] != "echo.test:7" {
 		t.Fatalf("dials %v, want echo.test:7 twice (once more after the failure)", dials)
 	}
-	for _, want := range []string{"round trip 1 to " + deadAddr + ": failed", "round trip 3 to " + live.String() + ": "} {
+	for _, want := range []string{"echo client sending to udp echo.test:7 (" + deadAddr + ")", "round trip 1 to echo.test:7: failed",
+		"echo.test:7 now resolves to " + live.String(), "round trip 3 to echo.test:7: "} {
 		if !strings.Contains(logs.String(), want) {
 			t.Fatalf("log lacks %q:\n%s", want, logs.String())
 		}

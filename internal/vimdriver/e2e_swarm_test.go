@@ -252,13 +252,22 @@ func waitFailedTrip(t *testing.T, ctx context.Context, logs func() string, after
 	}
 }
 
-// lastTripAddr answers the address round trip n went to.
+// lastTripAddr answers the address round trip n went to: the client
+// names the server as configured (tasks.NAME) in each trip, and logs the
+// address the name resolves to when it starts and whenever it changes.
 func lastTripAddr(logs string, n int) string {
-	m := regexp.MustCompile(`round trip ` + strconv.Itoa(n) + ` to (\S+):\d+: \S+ ok`).FindStringSubmatch(logs)
-	if m == nil {
-		return ""
+	resolved := regexp.MustCompile(`(?:sending to udp \S+ \(|now resolves to )([0-9.]+):\d+`)
+	trip := regexp.MustCompile(`round trip ` + strconv.Itoa(n) + ` to \S+: \S+ ok`)
+	cur := ""
+	for _, line := range strings.Split(logs, "\n") {
+		if m := resolved.FindStringSubmatch(line); m != nil {
+			cur = m[1]
+		}
+		if trip.MatchString(line) {
+			return cur
+		}
 	}
-	return m[1]
+	return ""
 }
 
 // waitRoundTrip waits until the client logs a good round trip numbered

@@ -253,6 +253,18 @@ func TestContainerLifecycle(t *testing.T) {
 	if err := b.StartContainer(ctx, id); err != nil {
 		t.Fatalf("restart: %v", err)
 	}
+	// The image's shell traps SIGTERM on its first line; a SIGTERM before
+	// it (a loaded machine) is ignored by PID 1 and the stop ends in
+	// SIGKILL. Its loop's first "sleep" comes after the trap.
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		top, err := raw.ContainerTop(ctx, id, nil)
+		if err == nil && strings.Contains(fmt.Sprint(top.Processes), "sleep") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the restarted container never reached its loop: %v %v", top.Processes, err)
+		}
+	}
 	if err := b.StopContainer(ctx, id, 5*time.Second); err != nil {
 		t.Fatalf("StopContainer: %v", err)
 	}
