@@ -69,8 +69,9 @@ func TestGetTypeHotPathAllocations(t *testing.T) {
 	}
 	allocs := testing.AllocsPerRun(200, func() { disp.Handle(context.Background(), body) })
 	// Decode: the params' copy and their slice, the method name; encode:
-	// the answer.
-	const most = 4
+	// the answer: 4. The margin: a CI run (-race, packages in parallel)
+	// once averaged 5; the regression this guards against is 28.
+	const most = 6
 	if allocs > most {
 		t.Fatalf("Dispatcher.Handle(getType) allocates %.0f objects per call, want at most %d", allocs, most)
 	}
