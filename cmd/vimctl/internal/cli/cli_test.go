@@ -360,6 +360,12 @@ func TestVimctlNFVOAnswersRegistrations(t *testing.T) {
 		if code := <-done; code != 0 {
 			t.Errorf("vimctl nfvo exited %d: %s", code, errb.String())
 		}
+		// -keep-users=false: its own bootstrap user goes too.
+		mg := nfvo.NewManagement(testenv.ManagementURL(), "admin", "openbaton", "/")
+		if ok, err := mg.UserExists(context.Background(), "mgr-"+name); ok || err != nil {
+			t.Errorf("bootstrap user mgr-%s after vimctl nfvo -keep-users=false: exists %v, %v", name, ok, err)
+			_ = mg.DeleteUser(context.Background(), "mgr-"+name)
+		}
 	}()
 
 	cfg := plugin.DefaultConfig()

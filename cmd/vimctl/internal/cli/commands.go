@@ -410,7 +410,7 @@ func (f *nfvoFlags) bind(fs *flag.FlagSet) {
 	fs.StringVar(&f.managerUser, "manager-user", envOr("VIMCTL_MANAGER_USER", "openbaton-manager-user"), "bootstrap registration user [VIMCTL_MANAGER_USER]")
 	fs.StringVar(&f.managerPassword, "manager-password", envOr("VIMCTL_MANAGER_PASSWORD", "openbaton"), "bootstrap registration password [VIMCTL_MANAGER_PASSWORD]")
 	fs.StringVar(&f.managerQueue, "manager-queue", envOr("VIMCTL_MANAGER_QUEUE", nfvo.DefaultManagerQueue), "registration queue [VIMCTL_MANAGER_QUEUE]")
-	fs.BoolVar(&f.keepUsers, "keep-users", true, "keep the users created when stopping, as the NFVO does")
+	fs.BoolVar(&f.keepUsers, "keep-users", true, "keep the users created when stopping, as the NFVO does; false also deletes a -manager-user other than the default")
 }
 
 // runNFVO answers registrations until ctx is done (Ctrl-C).
@@ -423,6 +423,9 @@ func (c *cmd) runNFVO(ctx context.Context, f nfvoFlags, args []string) error {
 	opts.ManagerPassword = f.managerPassword
 	opts.ManagerQueue = f.managerQueue
 	opts.KeepUsers = f.keepUsers
+	// A bootstrap user of its own (not the NFVO's shared default) goes with
+	// the others when they are not kept.
+	opts.OwnManagerUser = !f.keepUsers && f.managerUser != "openbaton-manager-user"
 	// Registrations and unregistrations are this command's output.
 	l := logrus.New()
 	l.SetOutput(c.stderr)
