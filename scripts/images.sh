@@ -19,11 +19,18 @@ for name in echo-server echo-client; do
 	mkdir -p "$ctx"
 	CGO_ENABLED=0 "$GO" build -trimpath -ldflags='-s -w' -o "$ctx/$name" "./images/$name"
 	cp "images/$name/Dockerfile" "$ctx/Dockerfile"
+	old=$(docker image inspect -f '{{.Id}}' "obdocker/$name:latest" 2>/dev/null || true)
 	# The legacy builder warns that it is deprecated on every build: show its
 	# output only when the build fails.
 	if ! out=$(DOCKER_BUILDKIT=0 docker build -q -t "obdocker/$name:latest" "$ctx" 2>&1); then
 		echo "$out" >&2
 		exit 1
+	fi
+	# A changed image leaves the one it replaces untagged: remove it (in
+	# use by a container, it stays).
+	new=$(docker image inspect -f '{{.Id}}' "obdocker/$name:latest")
+	if [[ -n $old && $old != "$new" ]]; then
+		docker image rm "$old" >/dev/null 2>&1 || true
 	fi
 	"$tmp/nfvimage" check "obdocker/$name:latest"
 	echo "images: obdocker/$name:latest ($(docker image inspect -f '{{.Size}}' "obdocker/$name:latest") bytes)"
