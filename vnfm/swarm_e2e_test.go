@@ -29,7 +29,7 @@ func TestDisruptiveSwarmVNFMRescheduling(t *testing.T) {
 		c.VIMMetadata = map[string]any{"obdocker.mode": "swarm"}
 	}, "OBDOCKER_VNFM_MONITOR_INTERVAL=500ms")
 	ctx := t.Context()
-	t.Cleanup(func() { removeServices(t, s, docker.LabelPop+"="+r.PopName) })
+	t.Cleanup(func() { s.RemoveServices(t, docker.LabelPop+"="+r.PopName) })
 
 	// A filler pinned on node 1 makes Swarm's spread (least loaded node)
 	// put the first VNFC, the server, on node 2.
@@ -45,7 +45,7 @@ func TestDisruptiveSwarmVNFMRescheduling(t *testing.T) {
 	}, swarm.ServiceCreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { removeServices(t, s, "obdocker-test="+filler) })
+	t.Cleanup(func() { s.RemoveServices(t, "obdocker-test="+filler) })
 	waitFor(t, 60*time.Second, "filler running on node 1", func() (bool, string) {
 		n := s.RunningOn(t, filler)
 		return n == "1", "on node " + n
@@ -105,19 +105,4 @@ func TestDisruptiveSwarmVNFMRescheduling(t *testing.T) {
 		svcs, err := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+r.PopName))})
 		return err == nil && len(svcs) == 0, fmt.Sprintf("%d services left (%v)", len(svcs), err)
 	})
-}
-
-// removeServices removes the swarm services with label (key=value).
-func removeServices(t *testing.T, s *testenv.Swarm, label string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	svcs, err := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", label))})
-	if err != nil {
-		t.Logf("cleanup: list services: %v", err)
-	}
-	for _, sv := range svcs {
-		if err := s.Manager.ServiceRemove(ctx, sv.ID); err != nil {
-			t.Logf("cleanup: remove service %s: %v", sv.Spec.Name, err)
-		}
-	}
 }

@@ -194,6 +194,27 @@ func (s *Swarm) RunningOn(t testing.TB, service string) string {
 	return "?"
 }
 
+// RemoveServices removes the swarm services carrying label (key=value)
+// and answers their names: a test's cleanup, or its check that nothing of
+// its Pop is left.
+func (s *Swarm) RemoveServices(t testing.TB, label string) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	svcs, err := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: filters.NewArgs(filters.Arg("label", label))})
+	if err != nil {
+		t.Errorf("list services with label %s: %v", label, err)
+	}
+	var names []string
+	for _, sv := range svcs {
+		names = append(names, sv.Spec.Name)
+		if err := s.Manager.ServiceRemove(ctx, sv.ID); err != nil {
+			t.Errorf("remove service %s: %v", sv.Spec.Name, err)
+		}
+	}
+	return names
+}
+
 // NodeOfAddr says which node ("1", "2") runs the task that holds addr on
 // one of its networks, "?" when no running task does.
 func (s *Swarm) NodeOfAddr(t testing.TB, addr string) string {

@@ -43,7 +43,7 @@ func TestDisruptiveSwarmEndToEnd(t *testing.T) {
 	// still is.
 	traffic := testenv.IPVS() == nil
 	r := startRig(t, "10.209.64.0/24", "10.209.72.0/21")
-	t.Cleanup(func() { removeSwarmObjects(t, s, r.popName) })
+	t.Cleanup(func() { s.RemoveServices(t, docker.LabelPop+"="+r.popName) })
 	ctx, cancel := context.WithTimeout(t.Context(), 150*time.Second)
 	defer cancel()
 
@@ -304,15 +304,4 @@ func serverStatus(t *testing.T, r *rig, vim jsonMap, extID string) jsonMap {
 	}
 	t.Fatalf("listServer lacks %s", extID)
 	return nil
-}
-
-// removeSwarmObjects removes what a failed run left of the Pop's services.
-func removeSwarmObjects(t *testing.T, s *testenv.Swarm, popName string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
-	svcs, _ := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: f})
-	for _, sv := range svcs {
-		s.Manager.ServiceRemove(ctx, sv.ID)
-	}
 }

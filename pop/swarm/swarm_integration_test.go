@@ -267,11 +267,8 @@ func waitState(t *testing.T, ctx context.Context, p pop.Pop, id string, want pop
 func leftovers(t *testing.T, s *testenv.Swarm, popName string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	f := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+popName))
-	svcs, _ := s.Manager.ServiceList(ctx, swarm.ServiceListOptions{Filters: f})
-	for _, sv := range svcs {
-		t.Errorf("service %s left", sv.Spec.Name)
-		s.Manager.ServiceRemove(ctx, sv.ID)
+	for _, name := range s.RemoveServices(t, docker.LabelPop+"="+popName) {
+		t.Errorf("service %s left", name)
 	}
 	nets, _ := s.Manager.NetworkList(ctx, networkListOptions(filters.NewArgs(filters.Arg("label", popswarm.LabelSwarmPop+"="+popName))))
 	for _, n := range nets {
