@@ -440,9 +440,17 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 	last := "Swarm has made no task for it yet"
 	var running string // the task seen running, since runningAt
 	var runningAt, unplaceable time.Time
+	// The deadline may end any call of the loop: the error then names what
+	// was last seen of the task, not the call that the deadline cut.
+	timedOut := func() error {
+		return pop.Wrap(pop.ErrUnavailable, ctx.Err(), "%s %q: its task did not run in time (%s)", verb, c.Name, last)
+	}
 	for {
 		svc, _, err := p.cli.ServiceInspectWithRaw(ctx, c.ID, swarm.ServiceInspectOptions{})
 		if err != nil {
+			if ctx.Err() != nil {
+				return pop.Container{}, timedOut()
+			}
 			return pop.Container{}, classify(err, "%s %q", verb, c.Name)
 		}
 		if st := svc.Spec.Labels[labelState]; st != recStarted || replicas(svc) == 0 {
@@ -450,6 +458,9 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 		}
 		tasks, err := p.tasks(ctx, c.ID)
 		if err != nil {
+			if ctx.Err() != nil {
+				return pop.Container{}, timedOut()
+			}
 			return pop.Container{}, err
 		}
 		sort.Slice(tasks, func(i, j int) bool { return tasks[i].CreatedAt.After(tasks[j].CreatedAt) }) // newest first
@@ -516,7 +527,7 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 		}
 		select {
 		case <-ctx.Done():
-			return pop.Container{}, pop.Wrap(pop.ErrUnavailable, ctx.Err(), "%s %q: its task did not run in time (%s)", verb, c.Name, last)
+			return pop.Container{}, timedOut()
 		case <-time.After(wait):
 		}
 	}

@@ -96,7 +96,7 @@ func TestDisruptiveSwarmStart(t *testing.T) {
 	// "its task did not run in time" only.
 	t.Run("TimeoutNamesTaskState", func(t *testing.T) {
 		c := mk(t, "swst-to", nil, nowhere)
-		sctx, scancel := context.WithTimeout(ctx, 2*time.Second) // within the grace
+		sctx, scancel := context.WithTimeout(ctx, 4*time.Second) // within the grace (5 s from the first pending seen)
 		defer scancel()
 		_, err := p.Start(sctx, pop.ByID(c.ID))
 		if err == nil || !strings.Contains(err.Error(), "pending") || !strings.Contains(err.Error(), "no suitable node") {

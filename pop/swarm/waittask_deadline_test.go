@@ -1,0 +1,74 @@
+package swarm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/docker/docker/api/types/swarm"
+
+	"github.com/openbaton-docker/obdocker/pop"
+	"github.com/openbaton-docker/obdocker/pop/docker"
+)
+
+// TestWaitTaskDeadlineInACallNamesTheTask: a start's deadline that ends
+// inside a call to the manager (a slow manager) answers what was last seen
+// of the task, as a deadline between polls does. Before, it answered the
+// cut call's error only ("Get …/services/…: context deadline exceeded"),
+// seen in a loaded CI run. The fake is of one layer: the Docker API the
+// wait polls; the first inspect answers at once, later ones not before the
+// deadline.
+func TestWaitTaskDeadlineInACallNamesTheTask(t *testing.T) {
+	var inspects atomic.Int32
+	created := time.Now().UTC().Format(time.RFC3339Nano)
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.41")
+		w.Header().Set("Content-Type", "application/json")
+		switch p := r.URL.Path; {
+		case strings.HasSuffix(p, "/_ping"):
+			fmt.Fprint(w, "OK")
+		case strings.HasSuffix(p, "/info"):
+			fmt.Fprint(w, `{"Swarm":{"LocalNodeState":"active","ControlAvailable":true}}`)
+		case strings.HasSuffix(p, "/networks"):
+			fmt.Fprintf(w, `[{"Name":"def","Id":"n1","Driver":"overlay","Scope":"swarm","Labels":{%q:"tp"},"IPAM":{"Config":[{"Subnet":"10.209.224.0/24"}]}}]`, LabelSwarmPop)
+		case strings.HasSuffix(p, "/services/s1"):
+			if inspects.Add(1) > 1 {
+				<-r.Context().Done() // the deadline ends this call
+				return
+			}
+			fmt.Fprintf(w, `{"ID":"s1","Spec":{"Name":"x","Labels":{%q:%q},"Mode":{"Replicated":{"Replicas":1}}}}`, labelState, recStarted)
+		case strings.HasSuffix(p, "/tasks"):
+			fmt.Fprintf(w, `[{"ID":"t1","ServiceID":"s1","CreatedAt":%q,"DesiredState":"running","Status":{"State":"pending","Err":"no suitable node (scheduling constraints not satisfied on 2 nodes)"}}]`, created)
+		default:
+			t.Errorf("unexpected %s %s", r.Method, p)
+			fmt.Fprint(w, `[]`)
+		}
+	}))
+	defer api.Close()
+	ctx := t.Context()
+	b, err := docker.New(ctx, docker.Options{Host: "tcp://" + strings.TrimPrefix(api.URL, "http://"), PopName: "tp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	p, err := Open(ctx, Config{PopName: "tp", DefaultNetwork: "def"}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	_, err = p.waitTask(wctx, pop.Container{ID: "s1", Name: "x"}, "start", func(swarm.Task) bool { return false })
+	if inspects.Load() < 2 {
+		t.Fatalf("the deadline did not end an inspect (%d inspects): %v", inspects.Load(), err)
+	}
+	if !errors.Is(err, pop.ErrUnavailable) || !strings.Contains(err.Error(), "did not run in time") ||
+		!strings.Contains(err.Error(), "task t1 is pending") || !strings.Contains(err.Error(), "no suitable node") {
+		t.Fatalf("deadline inside an inspect: %v, want ErrUnavailable naming task t1, pending, and Swarm's reason", err)
+	}
+}
