@@ -149,9 +149,12 @@ func restartPolicy() *swarm.RestartPolicy {
 
 // crashLoop reports whether the service's process keeps failing: the task
 // before cur (newest first in tasks) failed, and restartMax tasks failed
-// within restartWindow. A task lost with its node is not a failure of the
-// process, so a server rescheduled after its node died stays BUILD.
-func crashLoop(tasks []swarm.Task, cur *swarm.Task, now time.Time) (*swarm.Task, bool) {
+// within restartWindow before cur was made. A task lost with its node is
+// not a failure of the process, so a server rescheduled after its node
+// died stays BUILD. Every time compared is the manager's: a remote
+// manager's clock may differ from the driver's.
+func crashLoop(tasks []swarm.Task, cur *swarm.Task) (*swarm.Task, bool) {
+	now := cur.CreatedAt
 	var prev *swarm.Task
 	n := 0
 	for i := range tasks {
@@ -382,8 +385,11 @@ func (p *Pop) update(ctx context.Context, f pop.Filter, fn func(*swarm.Service, 
 // missing on the node Swarm picked) fails the start with the task's error,
 // and the container is FAILED.
 func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
-	since := time.Now()
 	one := uint64(1)
+	// The tasks of earlier runs, by ID: the wait is for a new one. (Task
+	// times are the manager's clock, and a failed run's task may be a few
+	// hundred milliseconds old when the start is retried.)
+	before := map[string]bool{}
 	c, err := p.update(ctx, f, func(svc *swarm.Service, c pop.Container) error {
 		switch c.State {
 		case pop.StateCreated, pop.StateExited, pop.StateFailed:
@@ -392,6 +398,13 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 		}
 		if c.State == pop.StateCreated && svc.Spec.Labels[labelState] == recStarted {
 			return pop.Errorf(pop.ErrInvalidState, "container %q is starting already (%s)", c.Name, c.ExtendedStatus)
+		}
+		ts, err := p.tasks(ctx, svc.ID)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			before[t.ID] = true
 		}
 		svc.Spec.Labels[labelState] = recStarted
 		delete(svc.Spec.Labels, labelError)
@@ -407,7 +420,7 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 	if err != nil {
 		return pop.Container{}, err
 	}
-	return p.waitTask(ctx, c, "start", func(t swarm.Task) bool { return t.CreatedAt.Before(since.Add(-time.Second)) })
+	return p.waitTask(ctx, c, "start", func(t swarm.Task) bool { return before[t.ID] })
 }
 
 const (
@@ -812,7 +825,7 @@ func containerOf(s swarm.Service, tasks []swarm.Task, nets map[string]pop.Networ
 				c.DockerID = cur.Status.ContainerStatus.ContainerID
 			}
 		case cur != nil && !terminal(cur.Status.State):
-			if prev, loop := crashLoop(tasks, cur, time.Now()); loop {
+			if prev, loop := crashLoop(tasks, cur); loop {
 				c.State, c.Finished = pop.StateFailed, prev.Status.Timestamp
 				c.ExtendedStatus = fmt.Sprintf("Swarm task %s %s: %s (%d or more failures within %s: Swarm restarts it in a loop; see the server's logs)",
 					prev.ID, prev.Status.State, taskError(*prev), restartMax, restartWindow)

@@ -48,6 +48,22 @@ func TestCrashLoopIsNotANodeLoss(t *testing.T) {
 			task("t5", 0, swarm.TaskStateRunning, swarm.TaskStateReady, ""),
 			failed("t4", 10*time.Second), failed("t3", 3*time.Minute), failed("t2", 4*time.Minute), failed("t1", 5*time.Minute)}, pop.StateCreated},
 	}
+	// The same, with the manager's clock 10 minutes behind the driver's:
+	// only the manager's times are compared. (Before, against the driver's
+	// clock, no failure counted and a crash loop stayed BUILD for ever.)
+	for _, tc := range cases[:len(cases):len(cases)] {
+		skewed := make([]swarm.Task, len(tc.tasks))
+		for i, tk := range tc.tasks {
+			tk.CreatedAt = tk.CreatedAt.Add(-10 * time.Minute)
+			tk.Status.Timestamp = tk.Status.Timestamp.Add(-10 * time.Minute)
+			skewed[i] = tk
+		}
+		cases = append(cases, struct {
+			doc   string
+			tasks []swarm.Task
+			want  pop.State
+		}{tc.doc + ", manager's clock behind", skewed, tc.want})
+	}
 	for _, tc := range cases {
 		t.Run(tc.doc, func(t *testing.T) {
 			c := containerOf(svc, tc.tasks, nil, nil)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os/exec"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -136,6 +137,35 @@ func TestDisruptiveSwarmStart(t *testing.T) {
 			if c = get(t, x3.ID); c.State != pop.StateFailed {
 				t.Errorf("after exit 3 at once: %s %q, want FAILED", c.State, c.ExtendedStatus)
 			}
+		}
+	})
+
+	// A start retried at once after a failed one waits for a task of its
+	// own. Before: it took the failed run's task, created under a second
+	// earlier, for its own, and answered that run's error without running
+	// anything.
+	t.Run("RetryAtOnceAfterAFailedStart", func(t *testing.T) {
+		x := mk(t, "swst-rt", map[string]string{"MODE": "exit", "EXIT_CODE": "3"}, on1)
+		sctx, scancel := context.WithTimeout(ctx, 30*time.Second)
+		defer scancel()
+		taskOf := func(err error) string {
+			t.Helper()
+			m := regexp.MustCompile(`Swarm task (\S+) `).FindStringSubmatch(fmt.Sprint(err))
+			if m == nil || !strings.Contains(err.Error(), "(3)") {
+				t.Fatalf("start: %v, want a task failed with exit code 3", err)
+			}
+			return m[1]
+		}
+		t0 := time.Now()
+		_, err := p.Start(sctx, pop.ByID(x.ID))
+		first := taskOf(err)
+		t1 := time.Now()
+		_, err = p.Start(sctx, pop.ByID(x.ID))
+		second := taskOf(err)
+		t.Logf("first start failed after %v (task %s), the retry after %v more (task %s)",
+			t1.Sub(t0).Round(time.Millisecond), first, time.Since(t1).Round(time.Millisecond), second)
+		if second == first {
+			t.Fatalf("the retried start answered the failed run's task %s: %v", first, err)
 		}
 	})
 

@@ -2,11 +2,13 @@ package swarm
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -70,5 +72,84 @@ func TestWaitTaskDeadlineInACallNamesTheTask(t *testing.T) {
 	if !errors.Is(err, pop.ErrUnavailable) || !strings.Contains(err.Error(), "did not run in time") ||
 		!strings.Contains(err.Error(), "task t1 is pending") || !strings.Contains(err.Error(), "no suitable node") {
 		t.Fatalf("deadline inside an inspect: %v, want ErrUnavailable naming task t1, pending, and Swarm's reason", err)
+	}
+}
+
+// TestStartWithAManagerClockBehind: a manager whose clock is behind the
+// driver's (a remote engine over TLS, without a shared time source). The
+// start waits for a task it has not seen before, whatever its creation
+// time says. Before, a task created by the manager's clock more than a
+// second before the start began (by the driver's) was taken for an
+// earlier run's, and the start waited until its deadline for a task that
+// was running. The fake is of one layer: the Docker API a start calls.
+func TestStartWithAManagerClockBehind(t *testing.T) {
+	var mu sync.Mutex
+	replicas, state := 0, recCreated
+	lag := 10 * time.Second
+	svcJSON := func() string {
+		return fmt.Sprintf(`{"ID":"s1","Version":{"Index":1},"CreatedAt":%q,"Spec":{"Name":"x","Labels":{%q:"tp",%q:%q},"TaskTemplate":{"ContainerSpec":{"Image":"img"}},"Mode":{"Replicated":{"Replicas":%d}}}}`,
+			time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano), docker.LabelPop, labelState, state, replicas)
+	}
+	var started time.Time // when the fake manager scaled the service to 1
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.41")
+		w.Header().Set("Content-Type", "application/json")
+		mu.Lock()
+		defer mu.Unlock()
+		switch p := r.URL.Path; {
+		case strings.HasSuffix(p, "/_ping"):
+			fmt.Fprint(w, "OK")
+		case strings.HasSuffix(p, "/info"):
+			fmt.Fprint(w, `{"Swarm":{"LocalNodeState":"active","ControlAvailable":true}}`)
+		case strings.HasSuffix(p, "/networks"):
+			fmt.Fprintf(w, `[{"Name":"def","Id":"n1","Driver":"overlay","Scope":"swarm","Labels":{%q:"tp"},"IPAM":{"Config":[{"Subnet":"10.209.224.0/24"}]}}]`, LabelSwarmPop)
+		case strings.HasSuffix(p, "/services"):
+			fmt.Fprintf(w, "[%s]", svcJSON())
+		case strings.HasSuffix(p, "/services/s1"):
+			fmt.Fprint(w, svcJSON())
+		case strings.HasSuffix(p, "/services/s1/update"):
+			var spec swarm.ServiceSpec
+			if err := json.NewDecoder(r.Body).Decode(&spec); err != nil {
+				t.Errorf("update: %v", err)
+			}
+			state, replicas = spec.Labels[labelState], int(*spec.Mode.Replicated.Replicas)
+			if replicas == 1 && started.IsZero() {
+				started = time.Now()
+			}
+			fmt.Fprint(w, `{}`)
+		case strings.HasSuffix(p, "/tasks"):
+			if started.IsZero() {
+				fmt.Fprint(w, `[]`)
+				return
+			}
+			// Made at once by the manager's clock, which lags; running
+			// from 100 ms on.
+			st := "assigned"
+			if time.Since(started) > 100*time.Millisecond {
+				st = "running"
+			}
+			fmt.Fprintf(w, `[{"ID":"t1","ServiceID":"s1","NodeID":"n1","CreatedAt":%q,"DesiredState":"running","Status":{"State":%q}}]`,
+				started.Add(-lag).UTC().Format(time.RFC3339Nano), st)
+		default:
+			t.Errorf("unexpected %s %s", r.Method, p)
+			fmt.Fprint(w, `[]`)
+		}
+	}))
+	defer api.Close()
+	ctx := t.Context()
+	b, err := docker.New(ctx, docker.Options{Host: "tcp://" + strings.TrimPrefix(api.URL, "http://"), PopName: "tp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	p, err := Open(ctx, Config{PopName: "tp", DefaultNetwork: "def"}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	c, err := p.Start(sctx, pop.ByID("s1"))
+	if err != nil || c.State != pop.StateRunning {
+		t.Fatalf("start with the manager's clock %v behind: %s %q, %v; want RUNNING", lag, c.State, c.ExtendedStatus, err)
 	}
 }
