@@ -692,9 +692,14 @@ func (p *Pop) Containers(ctx context.Context, f pop.Filter) ([]pop.Container, er
 	}
 	byService := map[string][]swarm.Task{}
 	if len(sel) > 0 {
-		targs := filters.NewArgs()
+		// The tasks of the Pop's services only: the cluster may run many
+		// others, each with its task history. A task "label" filter
+		// matches its service's labels (measured on Docker 20.10); a
+		// "service" filter naming every service would fail the whole
+		// list when one is deleted meanwhile ("service … not found").
+		targs := filters.NewArgs(filters.Arg("label", docker.LabelPop+"="+p.cfg.PopName))
 		if !f.All() {
-			targs.Add("service", sel[0].ID)
+			targs = filters.NewArgs(filters.Arg("service", sel[0].ID))
 		}
 		ts, err := p.cli.TaskList(ctx, swarm.TaskListOptions{Filters: targs})
 		if err != nil {

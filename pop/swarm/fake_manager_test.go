@@ -29,16 +29,8 @@ import (
 func TestWaitTaskDeadlineInACallNamesTheTask(t *testing.T) {
 	var inspects atomic.Int32
 	created := time.Now().UTC().Format(time.RFC3339Nano)
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Api-Version", "1.41")
-		w.Header().Set("Content-Type", "application/json")
+	api := fakeManager(func(w http.ResponseWriter, r *http.Request) {
 		switch p := r.URL.Path; {
-		case strings.HasSuffix(p, "/_ping"):
-			fmt.Fprint(w, "OK")
-		case strings.HasSuffix(p, "/info"):
-			fmt.Fprint(w, `{"Swarm":{"LocalNodeState":"active","ControlAvailable":true}}`)
-		case strings.HasSuffix(p, "/networks"):
-			fmt.Fprintf(w, `[{"Name":"def","Id":"n1","Driver":"overlay","Scope":"swarm","Labels":{%q:"tp"},"IPAM":{"Config":[{"Subnet":"10.209.224.0/24"}]}}]`, LabelSwarmPop)
 		case strings.HasSuffix(p, "/services/s1"):
 			if inspects.Add(1) > 1 {
 				<-r.Context().Done() // the deadline ends this call
@@ -51,21 +43,12 @@ func TestWaitTaskDeadlineInACallNamesTheTask(t *testing.T) {
 			t.Errorf("unexpected %s %s", r.Method, p)
 			fmt.Fprint(w, `[]`)
 		}
-	}))
-	defer api.Close()
+	})
+	p := openOnFake(t, api)
 	ctx := t.Context()
-	b, err := docker.New(ctx, docker.Options{Host: "tcp://" + strings.TrimPrefix(api.URL, "http://"), PopName: "tp"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	p, err := Open(ctx, Config{PopName: "tp", DefaultNetwork: "def"}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	wctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	_, err = p.waitTask(wctx, pop.Container{ID: "s1", Name: "x"}, "start", func(swarm.Task) bool { return false })
+	_, err := p.waitTask(wctx, pop.Container{ID: "s1", Name: "x"}, "start", func(swarm.Task) bool { return false })
 	if inspects.Load() < 2 {
 		t.Fatalf("the deadline did not end an inspect (%d inspects): %v", inspects.Load(), err)
 	}
@@ -91,18 +74,10 @@ func TestStartWithAManagerClockBehind(t *testing.T) {
 			time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano), docker.LabelPop, labelState, state, replicas)
 	}
 	var started time.Time // when the fake manager scaled the service to 1
-	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Api-Version", "1.41")
-		w.Header().Set("Content-Type", "application/json")
+	api := fakeManager(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
 		switch p := r.URL.Path; {
-		case strings.HasSuffix(p, "/_ping"):
-			fmt.Fprint(w, "OK")
-		case strings.HasSuffix(p, "/info"):
-			fmt.Fprint(w, `{"Swarm":{"LocalNodeState":"active","ControlAvailable":true}}`)
-		case strings.HasSuffix(p, "/networks"):
-			fmt.Fprintf(w, `[{"Name":"def","Id":"n1","Driver":"overlay","Scope":"swarm","Labels":{%q:"tp"},"IPAM":{"Config":[{"Subnet":"10.209.224.0/24"}]}}]`, LabelSwarmPop)
 		case strings.HasSuffix(p, "/services"):
 			fmt.Fprintf(w, "[%s]", svcJSON())
 		case strings.HasSuffix(p, "/services/s1"):
@@ -134,22 +109,50 @@ func TestStartWithAManagerClockBehind(t *testing.T) {
 			t.Errorf("unexpected %s %s", r.Method, p)
 			fmt.Fprint(w, `[]`)
 		}
-	}))
-	defer api.Close()
+	})
+	p := openOnFake(t, api)
 	ctx := t.Context()
-	b, err := docker.New(ctx, docker.Options{Host: "tcp://" + strings.TrimPrefix(api.URL, "http://"), PopName: "tp"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	p, err := Open(ctx, Config{PopName: "tp", DefaultNetwork: "def"}, b)
-	if err != nil {
-		t.Fatal(err)
-	}
 	sctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	c, err := p.Start(sctx, pop.ByID("s1"))
 	if err != nil || c.State != pop.StateRunning {
 		t.Fatalf("start with the manager's clock %v behind: %s %q, %v; want RUNNING", lag, c.State, c.ExtendedStatus, err)
 	}
+}
+
+// fakeManager is a Docker API of a Swarm manager: it answers what Open
+// asks (a ping, the swarm's state, the Pop "tp"'s default overlay "def")
+// and passes every other request to h.
+func fakeManager(h http.HandlerFunc) *httptest.Server {
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.41")
+		w.Header().Set("Content-Type", "application/json")
+		switch p := r.URL.Path; {
+		case strings.HasSuffix(p, "/_ping"):
+			fmt.Fprint(w, "OK")
+		case strings.HasSuffix(p, "/info"):
+			fmt.Fprint(w, `{"Swarm":{"LocalNodeState":"active","ControlAvailable":true}}`)
+		case strings.HasSuffix(p, "/networks"):
+			fmt.Fprintf(w, `[{"Name":"def","Id":"n1","Driver":"overlay","Scope":"swarm","Labels":{%q:"tp"},"IPAM":{"Config":[{"Subnet":"10.209.224.0/24"}]}}]`, LabelSwarmPop)
+		default:
+			h(w, r)
+		}
+	}))
+}
+
+// openOnFake opens the Swarm Pop "tp" on api (a fakeManager), closed with
+// the test.
+func openOnFake(t *testing.T, api *httptest.Server) *Pop {
+	t.Helper()
+	t.Cleanup(api.Close)
+	b, err := docker.New(t.Context(), docker.Options{Host: "tcp://" + strings.TrimPrefix(api.URL, "http://"), PopName: "tp"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	p, err := Open(t.Context(), Config{PopName: "tp", DefaultNetwork: "def"}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
