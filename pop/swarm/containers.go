@@ -151,8 +151,9 @@ func restartPolicy() *swarm.RestartPolicy {
 // before cur (newest first in tasks) failed, and restartMax tasks failed
 // within restartWindow before cur was made. A task lost with its node is
 // not a failure of the process, so a server rescheduled after its node
-// died stays BUILD. Every time compared is the manager's: a remote
-// manager's clock may differ from the driver's.
+// died stays BUILD. Every time compared is the manager's (CreatedAt,
+// UpdatedAt): a remote manager's clock may differ from the driver's, and
+// a task's Status.Timestamp is the clock of the worker that ran it.
 func crashLoop(tasks []swarm.Task, cur *swarm.Task) (*swarm.Task, bool) {
 	now := cur.CreatedAt
 	var prev *swarm.Task
@@ -169,7 +170,9 @@ func crashLoop(tasks []swarm.Task, cur *swarm.Task) (*swarm.Task, bool) {
 				return nil, false
 			}
 		}
-		if failed && now.Sub(t.Status.Timestamp) <= restartWindow {
+		// UpdatedAt: when the manager recorded the failure (and shut the
+		// task down to restart it).
+		if failed && now.Sub(t.UpdatedAt) <= restartWindow {
 			n++
 		}
 	}
@@ -414,6 +417,13 @@ func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 		// made an engine Pop of the same name remove them).
 		svc.Spec.TaskTemplate.RestartPolicy = restartPolicy()
 		svc.Spec.TaskTemplate.ContainerSpec.Labels = p.taskLabels()
+		if replicas(*svc) > 0 {
+			// At 1 already: a process that exited 0, or one that crash
+			// loops (its next task held in Swarm's restart delay). An
+			// update that changes nothing makes no task; this one makes
+			// a new task at once.
+			svc.Spec.TaskTemplate.ForceUpdate++
+		}
 		svc.Spec.Mode.Replicated.Replicas = &one
 		return nil
 	})
@@ -458,6 +468,13 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 	timedOut := func() error {
 		return pop.Wrap(pop.ErrUnavailable, ctx.Err(), "%s %q: its task did not run in time (%s)", verb, c.Name, last)
 	}
+	answer := func() (pop.Container, error) {
+		got, err := p.one(ctx, pop.ByID(c.ID))
+		if err != nil && ctx.Err() != nil {
+			return pop.Container{}, timedOut()
+		}
+		return got, err
+	}
 	for {
 		svc, _, err := p.cli.ServiceInspectWithRaw(ctx, c.ID, swarm.ServiceInspectOptions{})
 		if err != nil {
@@ -497,7 +514,7 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 			case swarm.TaskStateComplete:
 				// The process exited 0 at once: it ran, as on a single
 				// engine, and the container is EXITED.
-				return p.one(ctx, pop.ByID(c.ID))
+				return answer()
 			}
 		}
 		now := time.Now()
@@ -507,7 +524,7 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 			if running != cur.ID {
 				running, runningAt = cur.ID, now
 			} else if now.Sub(runningAt) >= runSettle {
-				return p.one(ctx, pop.ByID(c.ID))
+				return answer()
 			}
 		case cur.Status.State == swarm.TaskStatePending && strings.HasPrefix(cur.Status.Err, "no suitable node"):
 			if unplaceable.IsZero() {

@@ -22,6 +22,7 @@ func TestCrashLoopIsNotANodeLoss(t *testing.T) {
 		tk := swarm.Task{ID: id, DesiredState: desired, NodeID: "n2",
 			Status: swarm.TaskStatus{State: state, Timestamp: now.Add(-age + time.Second), Err: err}}
 		tk.CreatedAt = now.Add(-age)
+		tk.UpdatedAt = tk.Status.Timestamp // the manager records the state it is sent
 		return tk
 	}
 	failed := func(id string, age time.Duration) swarm.Task {
@@ -55,6 +56,7 @@ func TestCrashLoopIsNotANodeLoss(t *testing.T) {
 		skewed := make([]swarm.Task, len(tc.tasks))
 		for i, tk := range tc.tasks {
 			tk.CreatedAt = tk.CreatedAt.Add(-10 * time.Minute)
+			tk.UpdatedAt = tk.UpdatedAt.Add(-10 * time.Minute)
 			tk.Status.Timestamp = tk.Status.Timestamp.Add(-10 * time.Minute)
 			skewed[i] = tk
 		}
