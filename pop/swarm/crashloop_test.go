@@ -81,3 +81,49 @@ func TestCrashLoopIsNotANodeLoss(t *testing.T) {
 		t.Errorf("restart policy %+v: Swarm's MaxAttempts also counts the replacements of tasks lost with their node", rp)
 	}
 }
+
+// TestCrashLoopWorkerClock: a task's CreatedAt and UpdatedAt are stamped
+// by the manager, but a failed task's Status.Timestamp by the agent on the
+// worker that ran it (swarmkit agent/exec.Do). Found by review: timed by
+// Status.Timestamp, a worker whose clock is 3 minutes behind the
+// manager's made every failure look older than restartWindow (a process
+// that crashes every 6 s stayed BUILD for ever), and a worker 1 hour ahead
+// made failures from an hour ago look recent.
+func TestCrashLoopWorkerClock(t *testing.T) {
+	mgrNow := time.Now()
+	svc := swarm.Service{ID: "s1", Spec: swarm.ServiceSpec{Annotations: swarm.Annotations{Name: "srv",
+		Labels: map[string]string{labelState: recStarted}}}}
+	// Tasks as Swarm reports them: CreatedAt and UpdatedAt by the manager;
+	// Status.Timestamp by the worker, whose clock is off by skew.
+	mk := func(skew time.Duration, ages ...time.Duration) []swarm.Task {
+		cur := swarm.Task{ID: "t-cur", DesiredState: swarm.TaskStateReady, NodeID: "n2",
+			Status: swarm.TaskStatus{State: swarm.TaskStateReady, Timestamp: mgrNow.Add(skew)}}
+		cur.CreatedAt = mgrNow
+		ts := []swarm.Task{cur}
+		for i, age := range ages {
+			f := swarm.Task{ID: "t" + string(rune('a'+i)), DesiredState: swarm.TaskStateShutdown, NodeID: "n2",
+				Status: swarm.TaskStatus{State: swarm.TaskStateFailed, Err: "task: non-zero exit (3)",
+					Timestamp: mgrNow.Add(-age).Add(skew)}}
+			f.CreatedAt = mgrNow.Add(-age - 2*time.Second)
+			f.UpdatedAt = mgrNow.Add(-age)
+			ts = append(ts, f)
+		}
+		return ts
+	}
+	cases := []struct {
+		doc   string
+		tasks []swarm.Task
+		want  pop.State
+	}{
+		{"three failures within 12 s, worker clock 3 min behind", mk(-3*time.Minute, 0, 6*time.Second, 12*time.Second), pop.StateFailed},
+		{"one failure now after two an hour ago, worker clock 1 h ahead", mk(time.Hour, 0, time.Hour, time.Hour+6*time.Second), pop.StateCreated},
+	}
+	for _, tc := range cases {
+		t.Run(tc.doc, func(t *testing.T) {
+			c := containerOf(svc, tc.tasks, nil, nil)
+			if c.State != tc.want {
+				t.Fatalf("%s (%q), want %s", c.State, c.ExtendedStatus, tc.want)
+			}
+		})
+	}
+}

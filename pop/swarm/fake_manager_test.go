@@ -120,6 +120,40 @@ func TestStartWithAManagerClockBehind(t *testing.T) {
 	}
 }
 
+// TestWaitTaskDeadlineInTheLastCallNamesTheTask: the same, when the
+// deadline ends the wait's last call (the answer, once the task has run
+// for runSettle). Found by review: that answered the cut list's error
+// only, though the task was seen running.
+func TestWaitTaskDeadlineInTheLastCallNamesTheTask(t *testing.T) {
+	var lists atomic.Int32
+	created := time.Now().UTC().Format(time.RFC3339Nano)
+	api := fakeManager(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasSuffix(p, "/services"):
+			lists.Add(1)
+			<-r.Context().Done() // the deadline ends this call
+		case strings.HasSuffix(p, "/services/s1"):
+			fmt.Fprintf(w, `{"ID":"s1","Spec":{"Name":"x","Labels":{%q:%q},"Mode":{"Replicated":{"Replicas":1}}}}`, labelState, recStarted)
+		case strings.HasSuffix(p, "/tasks"):
+			fmt.Fprintf(w, `[{"ID":"t1","ServiceID":"s1","NodeID":"n2","CreatedAt":%q,"DesiredState":"running","Status":{"State":"running"}}]`, created)
+		default:
+			t.Errorf("unexpected %s %s", r.Method, p)
+			fmt.Fprint(w, `[]`)
+		}
+	})
+	p := openOnFake(t, api)
+	ctx := t.Context()
+	wctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	_, err := p.waitTask(wctx, pop.Container{ID: "s1", Name: "x"}, "start", func(swarm.Task) bool { return false })
+	if lists.Load() < 1 {
+		t.Fatalf("the wait did not reach its last call: %v", err)
+	}
+	if !strings.Contains(fmt.Sprint(err), "task t1 is running") {
+		t.Fatalf("deadline inside the wait's last call: %v, want the task's last state (task t1 is running on node n2)", err)
+	}
+}
+
 // fakeManager is a Docker API of a Swarm manager: it answers what Open
 // asks (a ping, the swarm's state, the Pop "tp"'s default overlay "def")
 // and passes every other request to h.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -207,16 +206,7 @@ func TestDisruptiveSwarmStart(t *testing.T) {
 		// An image that runs 2 s, then exits 3 (the test image's run.sh
 		// takes no arguments); on node 1 only, where it is.
 		img := "obdocker-test/swarm-crash:" + u
-		cid, err := exec.Command("docker", "create", testenv.BusyboxImage).Output()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer exec.Command("docker", "rm", strings.TrimSpace(string(cid))).Run()
-		if out, err := exec.Command("docker", "commit", "--change", `ENTRYPOINT ["/bin/sh", "-c", "sleep 2; exit 3"]`,
-			strings.TrimSpace(string(cid)), img).CombinedOutput(); err != nil {
-			t.Fatalf("%v: %s", err, out)
-		}
-		t.Cleanup(func() { exec.Command("docker", "rmi", img).Run() })
+		commitImage(t, img, "sleep 2; exit 3")
 		c, err := p.Create(ctx, pop.ContainerConfig{Name: "swst-cl-" + u, Image: img, HostOptions: pop.HostOptions{Constraints: on1}})
 		if err != nil {
 			t.Fatal(err)

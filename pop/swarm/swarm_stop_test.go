@@ -2,6 +2,8 @@ package swarm_test
 
 import (
 	"context"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,6 +34,33 @@ func openTestPop(t *testing.T, ctx context.Context, s *testenv.Swarm, prefix str
 	}
 	t.Cleanup(func() { leftovers(t, s, popName) })
 	return p, u
+}
+
+// commitImage makes image name (on the manager's engine only) from the
+// test image with entrypoint, a shell command; removed at the end of the
+// test, once Swarm has removed the task containers that use it (shortly
+// after their service: a single docker rmi at cleanup left the image).
+func commitImage(t *testing.T, name, entrypoint string) {
+	t.Helper()
+	cid, err := exec.Command("docker", "create", testenv.BusyboxImage).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer exec.Command("docker", "rm", strings.TrimSpace(string(cid))).Run()
+	if out, err := exec.Command("docker", "commit", "--change", `ENTRYPOINT ["/bin/sh", "-c", `+strconv.Quote(entrypoint)+`]`,
+		strings.TrimSpace(string(cid)), name).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	t.Cleanup(func() {
+		var out []byte
+		for range 50 {
+			if out, err = exec.Command("docker", "rmi", name).CombinedOutput(); err == nil {
+				return
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+		t.Errorf("image %s left: %v: %s", name, err, out)
+	})
 }
 
 // TestDisruptiveSwarmStopNodeDown: a container whose node is down stops.
