@@ -24,8 +24,8 @@ test-images: deps
 
 test: deps test-images images lint
 	$(GO) test -race -count=1 -timeout 40m $(PKGS)
-	@# Tests that restart or cut shared services run alone, one package at a time.
-	OBDOCKER_DISRUPTIVE=1 $(GO) test -race -count=1 -p 1 -timeout 20m -run 'Disruptive' $(PKGS)
+	@# Tests that restart or cut shared services, or compare the whole engine and broker before and after, run alone, one package at a time.
+	OBDOCKER_DISRUPTIVE=1 $(GO) test -race -count=1 -p 1 -timeout 20m -run 'Disruptive|Serial' $(PKGS)
 
 unit: ## tests that need no service
 	$(GO) test -race -count=1 -short $(PKGS)

@@ -8,15 +8,16 @@ import (
 	"github.com/openbaton-docker/obdocker/internal/testenv"
 )
 
-// TestBenchLeavesNothing runs benchmarks as `make bench` does (-benchtime
+// TestSerialBenchLeavesNothing runs benchmarks as `make bench` does (-benchtime
 // 1x, in a child go test) and compares the broker's users and queues and
 // the engine's containers and networks before and after: the in-process
 // Pop's default network and the rig's bootstrap user used to stay. Set
 // OBDOCKER_LEAK_BENCH to a -bench pattern to check others (".": all).
-func TestBenchLeavesNothing(t *testing.T) {
+func TestSerialBenchLeavesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs benchmarks against the real services")
 	}
+	testenv.Serial(t)
 	raw := testenv.Docker(t)
 	testenv.RabbitMQ(t)
 	pattern := os.Getenv("OBDOCKER_LEAK_BENCH")

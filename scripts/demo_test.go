@@ -11,14 +11,15 @@ import (
 	"github.com/openbaton-docker/obdocker/internal/testenv"
 )
 
-// TestDemoLeavesNothing runs scripts/demo.sh and compares the broker's
+// TestSerialDemoLeavesNothing runs scripts/demo.sh and compares the broker's
 // users and queues and the engine's containers and networks before and
 // after it: the demo removes everything it created, its plugin's broker
 // user included (the stand-in must process the plugin's unregister).
-func TestDemoLeavesNothing(t *testing.T) {
+func TestSerialDemoLeavesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole demo")
 	}
+	testenv.Serial(t)
 	raw := testenv.Docker(t)
 	testenv.RabbitMQ(t)
 	before := testenv.Snapshot(t, raw)

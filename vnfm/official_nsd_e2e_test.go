@@ -22,7 +22,7 @@ import (
 	"github.com/openbaton-docker/obdocker/nfvo/orchestrator/rig"
 )
 
-// TestEndToEndOfficialStyleNSD: an NSD written for the official Docker
+// TestSerialEndToEndOfficialStyleNSD: an NSD written for the official Docker
 // VNFM (deploy/examples/nsd-echo-official.json: "endpoint": "docker", no
 // vimInstanceName, connection points without interfaceId, vm_image tags,
 // scale_in_out, m1.small, a vnf_dependency on ["hostname"], and the keys
@@ -36,10 +36,11 @@ import (
 // server by its alias, a scale-out past scale_in_out is refused, a
 // scale-in leaves the rest ACTIVE, and deleting the NSR and the pulled
 // images leaves nothing behind. Subnets: 10.207.31.0/24, 10.207.32.0/22.
-func TestEndToEndOfficialStyleNSD(t *testing.T) {
+func TestSerialEndToEndOfficialStyleNSD(t *testing.T) {
 	if testing.Short() {
 		t.Skip("real services")
 	}
+	testenv.Serial(t)
 	raw := testenv.Docker(t)
 	testenv.RabbitMQ(t)
 	checkImages(t, raw)

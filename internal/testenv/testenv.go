@@ -116,3 +116,16 @@ func Disruptive(t testing.TB) {
 		t.Skip("disruptive test: runs in the sequential pass (OBDOCKER_DISRUPTIVE=1)")
 	}
 }
+
+// Serial skips tests that must run with no other test beside them unless
+// OBDOCKER_DISRUPTIVE=1 (the sequential pass): a test that compares the
+// whole engine's and broker's objects before and after it (Snapshot,
+// CheckNoLeaks) otherwise counts another package's containers, networks,
+// users or queues as its own leaks. Their names start with TestSerial,
+// which the sequential pass of `make test` selects.
+func Serial(t testing.TB) {
+	t.Helper()
+	if os.Getenv("OBDOCKER_DISRUPTIVE") != "1" {
+		t.Skip("compares the whole engine and broker before and after: runs in the sequential pass (OBDOCKER_DISRUPTIVE=1)")
+	}
+}

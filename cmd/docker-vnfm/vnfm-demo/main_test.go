@@ -21,13 +21,14 @@ func TestQuoteEnv(t *testing.T) {
 	}
 }
 
-// TestVNFMDemoLeavesNothing runs the demo (make demo-vnfm) through its Go
+// TestSerialVNFMDemoLeavesNothing runs the demo (make demo-vnfm) through its Go
 // entry point with freshly built daemons, and compares the broker's users
 // and queues and the engine's containers and networks before and after.
-func TestVNFMDemoLeavesNothing(t *testing.T) {
+func TestSerialVNFMDemoLeavesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the whole VNFM demo")
 	}
+	testenv.Serial(t)
 	raw := testenv.Docker(t)
 	amqpURL := testenv.RabbitMQ(t)
 	dir := t.TempDir()
