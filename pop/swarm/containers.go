@@ -151,11 +151,16 @@ func restartPolicy() *swarm.RestartPolicy {
 // before cur (newest first in tasks) failed, and restartMax tasks failed
 // within restartWindow before cur was made. A task lost with its node is
 // not a failure of the process, so a server rescheduled after its node
-// died stays BUILD. Every time compared is the manager's (CreatedAt,
-// UpdatedAt): a remote manager's clock may differ from the driver's, and
-// a task's Status.Timestamp is the clock of the worker that ran it.
+// died stays BUILD.
+//
+// A failure is timed by the creation of the task that replaced it (Swarm
+// makes the replacement as it records the failure; after a failed start,
+// the next start makes it): a creation time is the manager's and never
+// changes. A task's Status.Timestamp is the clock
+// of the worker that ran it, the driver's clock may differ from a remote
+// manager's, and UpdatedAt moves whenever a worker reconnects and reports
+// its tasks again.
 func crashLoop(tasks []swarm.Task, cur *swarm.Task) (*swarm.Task, bool) {
-	now := cur.CreatedAt
 	var prev *swarm.Task
 	n := 0
 	for i := range tasks {
@@ -170,9 +175,11 @@ func crashLoop(tasks []swarm.Task, cur *swarm.Task) (*swarm.Task, bool) {
 				return nil, false
 			}
 		}
-		// UpdatedAt: when the manager recorded the failure (and shut the
-		// task down to restart it).
-		if failed && now.Sub(t.UpdatedAt) <= restartWindow {
+		at := cur.CreatedAt // replaced by cur, or newer than every task
+		if i > 0 {
+			at = tasks[i-1].CreatedAt
+		}
+		if failed && cur.CreatedAt.Sub(at) <= restartWindow {
 			n++
 		}
 	}
@@ -514,6 +521,7 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 			case swarm.TaskStateComplete:
 				// The process exited 0 at once: it ran, as on a single
 				// engine, and the container is EXITED.
+				last = describeTask(t)
 				return answer()
 			}
 		}
@@ -543,13 +551,7 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 			unplaceable = time.Time{}
 		}
 		if cur != nil {
-			last = fmt.Sprintf("Swarm task %s is %s", cur.ID, cur.Status.State)
-			if cur.NodeID != "" {
-				last += " on node " + cur.NodeID
-			}
-			if e := taskError(*cur); e != "" {
-				last += ": " + e
-			}
+			last = describeTask(*cur)
 		}
 		wait := 50 * time.Millisecond
 		if time.Since(start) > 3*time.Second {
@@ -561,6 +563,18 @@ func (p *Pop) waitTask(ctx context.Context, c pop.Container, verb string, old fu
 		case <-time.After(wait):
 		}
 	}
+}
+
+// describeTask is what a wait last saw of a task, for its timeout.
+func describeTask(t swarm.Task) string {
+	d := fmt.Sprintf("Swarm task %s is %s", t.ID, t.Status.State)
+	if t.NodeID != "" {
+		d += " on node " + t.NodeID
+	}
+	if e := taskError(t); e != "" {
+		d += ": " + e
+	}
+	return d
 }
 
 func replicas(svc swarm.Service) uint64 {

@@ -127,3 +127,38 @@ func TestCrashLoopWorkerClock(t *testing.T) {
 		})
 	}
 }
+
+// TestCrashLoopAfterAReconnect: the task history as the two-node rig
+// showed it once a worker's session with the manager was made again (its
+// link down for 8 s): three failures from 3 minutes ago whose UpdatedAt
+// is the reconnect time (the agent re-reports every task it holds, and
+// the dispatcher writes each again), and one failure now. One failure
+// within restartWindow is not a crash loop. Found by review: timed by
+// UpdatedAt, a healthy server went ERROR for 2 minutes after a reconnect.
+func TestCrashLoopAfterAReconnect(t *testing.T) {
+	now := time.Now()
+	reconnect := now.Add(-20 * time.Second)
+	svc := swarm.Service{ID: "s1", Spec: swarm.ServiceSpec{Annotations: swarm.Annotations{Name: "srv",
+		Labels: map[string]string{labelState: recStarted}}}}
+	mk := func(id string, created, failed time.Time, updated time.Time) swarm.Task {
+		tk := swarm.Task{ID: id, DesiredState: swarm.TaskStateShutdown, NodeID: "n2",
+			Status: swarm.TaskStatus{State: swarm.TaskStateFailed, Err: "task: non-zero exit (137)", Timestamp: failed}}
+		tk.CreatedAt, tk.UpdatedAt = created, updated
+		return tk
+	}
+	cur := swarm.Task{ID: "t6", DesiredState: swarm.TaskStateReady, NodeID: "n2", Status: swarm.TaskStatus{State: swarm.TaskStateReady, Timestamp: now}}
+	cur.CreatedAt, cur.UpdatedAt = now, now
+	lost := swarm.Task{ID: "t4", DesiredState: swarm.TaskStateShutdown, NodeID: "n2", Status: swarm.TaskStatus{State: swarm.TaskStateShutdown, Timestamp: reconnect}}
+	lost.CreatedAt, lost.UpdatedAt = now.Add(-170*time.Second), reconnect
+	t5 := mk("t5", reconnect.Add(-time.Second), now.Add(-100*time.Millisecond), now.Add(-100*time.Millisecond))
+	t5.CreatedAt = now.Add(-10 * time.Second)
+	tasks := []swarm.Task{cur, t5, lost,
+		mk("t3", now.Add(-176*time.Second), now.Add(-170*time.Second), reconnect),
+		mk("t2", now.Add(-182*time.Second), now.Add(-176*time.Second), reconnect),
+		mk("t1", now.Add(-188*time.Second), now.Add(-182*time.Second), reconnect),
+	}
+	c := containerOf(svc, tasks, nil, nil)
+	if c.State != pop.StateCreated {
+		t.Fatalf("one failure now, three 3 minutes ago re-reported at a reconnect: %s %q; want BUILD (CREATED)", c.State, c.ExtendedStatus)
+	}
+}

@@ -154,6 +154,39 @@ func TestWaitTaskDeadlineInTheLastCallNamesTheTask(t *testing.T) {
 	}
 }
 
+// TestWaitTaskDeadlineInTheAnswerOfACompletedTask: a task that completed
+// (exit 0) at the first poll, and a deadline that ends the answer's
+// listing: the error names the completed task. Found by review: it said
+// "Swarm has made no task for it yet" of a task that ran and exited.
+func TestWaitTaskDeadlineInTheAnswerOfACompletedTask(t *testing.T) {
+	var lists atomic.Int32
+	created := time.Now().UTC().Format(time.RFC3339Nano)
+	api := fakeManager(func(w http.ResponseWriter, r *http.Request) {
+		switch p := r.URL.Path; {
+		case strings.HasSuffix(p, "/services"):
+			lists.Add(1)
+			<-r.Context().Done() // the deadline ends this call
+		case strings.HasSuffix(p, "/services/s1"):
+			fmt.Fprintf(w, `{"ID":"s1","Spec":{"Name":"x","Labels":{%q:%q},"Mode":{"Replicated":{"Replicas":1}}}}`, labelState, recStarted)
+		case strings.HasSuffix(p, "/tasks"):
+			fmt.Fprintf(w, `[{"ID":"t1","ServiceID":"s1","NodeID":"n2","CreatedAt":%q,"DesiredState":"shutdown","Status":{"State":"complete","ContainerStatus":{"ExitCode":0}}}]`, created)
+		default:
+			t.Errorf("unexpected %s %s", r.Method, p)
+			fmt.Fprint(w, `[]`)
+		}
+	})
+	p := openOnFake(t, api)
+	wctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	_, err := p.waitTask(wctx, pop.Container{ID: "s1", Name: "x"}, "start", func(swarm.Task) bool { return false })
+	if lists.Load() < 1 {
+		t.Fatalf("the wait did not reach its last call: %v", err)
+	}
+	if !strings.Contains(fmt.Sprint(err), "task t1") {
+		t.Fatalf("deadline inside the answer of a completed task: %v; want it to name task t1 (complete)", err)
+	}
+}
+
 // fakeManager is a Docker API of a Swarm manager: it answers what Open
 // asks (a ping, the swarm's state, the Pop "tp"'s default overlay "def")
 // and passes every other request to h.
