@@ -329,9 +329,18 @@ func TestEndToEndEchoNSD(t *testing.T) {
 // deployEcho deploys the example NSD and waits for ACTIVE.
 func deployEcho(t *testing.T, r *rig.Rig) string {
 	t.Helper()
+	return deployEchoWith(t, r, nil)
+}
+
+// deployEchoWith deploys the echo NSD after edit (if any) changed it.
+func deployEchoWith(t *testing.T, r *rig.Rig, edit func(nsd map[string]any)) string {
+	t.Helper()
 	nsd, err := r.LoadNSD(filepath.Join(repoRoot(), "deploy", "examples", "nsd-echo.json"))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(nsd)
 	}
 	id, err := r.Orch.Deploy(t.Context(), nsd, r.VIM["name"].(string))
 	if err != nil {
