@@ -223,6 +223,36 @@ func (c *Core) reserveAttached(name string, st NetworkStatus) {
 	}
 }
 
+// releaseGoneOutside frees a fixed address that Open reserved for a
+// container outside the Pop once Docker no longer shows it on the network:
+// the operator removed that container, or it was a stale endpoint of one
+// of ours whose removal a crash cut short (Docker finishes it). Otherwise
+// the address stayed refused until the next Open. One inspect, on this
+// conflict only.
+func (c *Core) releaseGoneOutside(ctx context.Context, ref, ip string) bool {
+	n, ok := c.ipam.lookup(ref)
+	if !ok {
+		return false
+	}
+	holder, ok := c.ipam.owner(n.Name, ip)
+	if !ok || !strings.HasPrefix(holder, outsideOwner) {
+		return false
+	}
+	st, err := c.b.InspectNetwork(ctx, n.Name)
+	if err != nil {
+		return false
+	}
+	for _, a := range st.Containers {
+		if a == ip {
+			return false // still in use
+		}
+	}
+	c.ipam.release(holder, []Endpoint{{NetName: n.Name, IPv4: ip}})
+	c.log.WithFields(logrus.Fields{"network": n.Name, "ip": ip, "holder": strings.TrimPrefix(holder, outsideOwner)}).
+		Info("an address held outside the Pop at Open is free again")
+	return true
+}
+
 // outsideOwner prefixes the IPAM owner of an address Docker shows in use
 // by a container (the suffix is its Docker ID) that no record holds.
 const outsideOwner = "docker:"

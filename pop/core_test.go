@@ -744,3 +744,30 @@ func TestOpenRefusesASwarmOverlayAsDefault(t *testing.T) {
 		t.Fatalf("Open over a Swarm overlay as default network: %v", err)
 	}
 }
+
+// TestOutsideAddressFreedOnceDockerReleasesIt: an address Open reserved
+// for a container outside the Pop (here the stale endpoint "ep-…" that a
+// crash during one of our removals left for Docker to finish, as a CI run
+// showed) is taken by a fixed-IP create once Docker no longer shows it on
+// the network; while Docker shows it, the create is refused, naming it.
+// Before, it stayed refused until the next Open.
+func TestOutsideAddressFreedOnceDockerReleasesIt(t *testing.T) {
+	b := newFakeBackend()
+	b.nets["n-adopted"] = NetworkStatus{ID: "n-adopted", Name: "private", Driver: "bridge",
+		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}, Containers: map[string]string{"ep-e67e7ee0": "10.9.0.10"}}
+	c := openFake(t, b, Config{PopName: "unit", ResyncInterval: time.Hour})
+	ctx := t.Context()
+	fixed := ContainerConfig{Name: "fixed", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "private", IPv4: "10.9.0.10"}}}
+	if _, err := c.Create(ctx, fixed); !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), "ep-e67e7ee0") {
+		t.Fatalf("create on an address Docker shows in use: %v, want AlreadyExists naming the holder", err)
+	}
+	b.mu.Lock()
+	n := b.nets["n-adopted"]
+	n.Containers = map[string]string{}
+	b.nets["n-adopted"] = n
+	b.mu.Unlock()
+	ct, err := c.Create(ctx, fixed)
+	if err != nil || ct.Endpoints[0].IPv4 != "10.9.0.10" {
+		t.Fatalf("create once Docker released the address: %+v, %v; want 10.9.0.10", ct.Endpoints, err)
+	}
+}
