@@ -227,9 +227,12 @@ func (c *Core) reserveAttached(name string, st NetworkStatus) {
 // container outside the Pop once Docker no longer shows it on the network:
 // the operator removed that container, or it was a stale endpoint of one
 // of ours whose removal a crash cut short (Docker finishes it). Otherwise
-// the address stayed refused until the next Open. One inspect, on this
-// conflict only.
-func (c *Core) releaseGoneOutside(ctx context.Context, ref, ip string) bool {
+// the address stayed refused until the next Open. A record of ours that
+// still names the address (a stopped container whose address the outside
+// container had taken) gets it back instead, and the create (self) stays
+// refused. It reports whether the address changed hands (allocate again).
+// One inspect, on this conflict only.
+func (c *Core) releaseGoneOutside(ctx context.Context, self, ref, ip string) bool {
 	n, ok := c.ipam.lookup(ref)
 	if !ok {
 		return false
@@ -247,7 +250,19 @@ func (c *Core) releaseGoneOutside(ctx context.Context, ref, ip string) bool {
 			return false // still in use
 		}
 	}
-	c.ipam.release(holder, []Endpoint{{NetName: n.Name, IPv4: ip}})
+	for _, rec := range c.records() {
+		if rec.ID == self {
+			continue
+		}
+		for _, ep := range rec.Endpoints {
+			if ep.NetName == n.Name && ep.IPv4 == ip {
+				return c.ipam.replaceOwner(n.Name, ip, holder, rec.ID)
+			}
+		}
+	}
+	if !c.ipam.replaceOwner(n.Name, ip, holder, "") {
+		return false // another create took it meanwhile
+	}
 	c.log.WithFields(logrus.Fields{"network": n.Name, "ip": ip, "holder": strings.TrimPrefix(holder, outsideOwner)}).
 		Info("an address held outside the Pop at Open is free again")
 	return true

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -769,5 +770,112 @@ func TestOutsideAddressFreedOnceDockerReleasesIt(t *testing.T) {
 	ct, err := c.Create(ctx, fixed)
 	if err != nil || ct.Endpoints[0].IPv4 != "10.9.0.10" {
 		t.Fatalf("create once Docker released the address: %+v, %v; want 10.9.0.10", ct.Endpoints, err)
+	}
+}
+
+// TestGoneOutsideHolderGivesTheAddressBackToItsRecord: our stopped VNFC
+// "mine" keeps 10.9.0.2 in its record; while the Pop was down an outside
+// container took it, so Open leaves it reserved as "docker:outside" and
+// the record contested (recover.go settleContested). Once the outside
+// container is gone, a fixed-IP create of 10.9.0.2 is refused, naming
+// "mine", whose address it is again, and "mine" starts on it. Found by
+// review: the first version of the re-inspect handed it to the create,
+// and two of our containers held one IP.
+func TestGoneOutsideHolderGivesTheAddressBackToItsRecord(t *testing.T) {
+	b := newFakeBackend()
+	b.nets["n-adopted"] = NetworkStatus{ID: "n-adopted", Name: "private", Driver: "bridge",
+		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}, Containers: map[string]string{}}
+	cfg := Config{PopName: "unit", StorePath: filepath.Join(t.TempDir(), "pop.db"), ResyncInterval: time.Hour}
+	ctx := t.Context()
+	c, err := Open(ctx, cfg, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := c.Create(ctx, ContainerConfig{Name: "mine", Image: "busybox:latest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ip := ct.Endpoints[0].IPv4
+	if _, err := c.Start(ctx, ByName("mine")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stop(ctx, ByName("mine")); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, "mine", StateExited)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	setHolders := func(m map[string]string) {
+		b.mu.Lock()
+		n := b.nets["n-adopted"]
+		n.Containers = m
+		b.nets["n-adopted"] = n
+		b.mu.Unlock()
+	}
+	setHolders(map[string]string{"outside": ip})
+	c2 := openFake(t, b, cfg)
+	setHolders(map[string]string{}) // the operator removes the outside container
+
+	thief, err := c2.Create(ctx, ContainerConfig{Name: "thief", Image: "busybox:latest",
+		Endpoints: []EndpointConfig{{Network: "private", IPv4: ip}}})
+	if err == nil {
+		mine, _ := c2.Containers(ctx, ByName("mine"))
+		t.Fatalf("create %q got %s, the address record %q (%s) still holds: two of our containers now hold one IP",
+			thief.Name, thief.Endpoints[0].IPv4, mine[0].Name, mine[0].Endpoints[0].IPv4)
+	}
+	if !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), ct.ID) {
+		t.Errorf("create on the address of %q: %v, want AlreadyExists naming its ID %s", ct.Name, err, ct.ID)
+	}
+	if got, err := c2.Start(ctx, ByName("mine")); err != nil || got.Endpoints[0].IPv4 != ip {
+		t.Errorf("start %q on its address %s: %+v, %v", ct.Name, ip, got.Endpoints, err)
+	}
+}
+
+type failingInspect struct {
+	*fakeBackend
+	fail atomic.Bool
+}
+
+func (f *failingInspect) InspectNetwork(ctx context.Context, ref string) (NetworkStatus, error) {
+	if f.fail.Load() {
+		return NetworkStatus{}, Errorf(ErrUnavailable, "docker engine down")
+	}
+	return f.fakeBackend.InspectNetwork(ctx, ref)
+}
+
+// TestOutsideAddressByIDAndInspectError: a network given by its Docker ID
+// frees a gone holder's address too; an inspect that fails keeps it
+// refused, naming the holder; our own record's address is never freed.
+func TestOutsideAddressByIDAndInspectError(t *testing.T) {
+	fb := newFakeBackend()
+	fb.nets["n-adopted"] = NetworkStatus{ID: "n-adopted", Name: "private", Driver: "bridge",
+		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}, Containers: map[string]string{"ep-1": "10.9.0.10", "ep-2": "10.9.0.11"}}
+	b := &failingInspect{fakeBackend: fb}
+	c, err := Open(t.Context(), Config{PopName: "unit", ResyncInterval: time.Hour}, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := t.Context()
+	fb.mu.Lock()
+	n := fb.nets["n-adopted"]
+	n.Containers = map[string]string{}
+	fb.nets["n-adopted"] = n
+	fb.mu.Unlock()
+	ct, err := c.Create(ctx, ContainerConfig{Name: "byid", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "n-adopted", IPv4: "10.9.0.10"}}})
+	if err != nil || ct.Endpoints[0].IPv4 != "10.9.0.10" {
+		t.Fatalf("by ID: %+v %v", ct.Endpoints, err)
+	}
+	b.fail.Store(true)
+	_, err = c.Create(ctx, ContainerConfig{Name: "down", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "private", IPv4: "10.9.0.11"}}})
+	if !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), "ep-2") {
+		t.Fatalf("inspect failing: %v", err)
+	}
+	b.fail.Store(false)
+	// Our own record's address is never freed by the re-inspect.
+	_, err = c.Create(ctx, ContainerConfig{Name: "again", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "private", IPv4: "10.9.0.10"}}})
+	if !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), ct.ID) {
+		t.Fatalf("own address: %v", err)
 	}
 }

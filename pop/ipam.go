@@ -229,6 +229,27 @@ func (p *ipam) owner(netName, ip string) (string, bool) {
 	return o, ok
 }
 
+// replaceOwner gives ip on netName to to (none: frees it) if from still
+// holds it, and reports whether it did.
+func (p *ipam) replaceOwner(netName, ip, from, to string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	ns := p.byName[netName]
+	if ns == nil || ns.used[a] != from {
+		return false
+	}
+	if to == "" {
+		delete(ns.used, a)
+	} else {
+		ns.used[a] = to
+	}
+	return true
+}
+
 // releaseOwner returns every address owner holds, on any network.
 func (p *ipam) releaseOwner(owner string) {
 	p.mu.Lock()

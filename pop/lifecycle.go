@@ -92,7 +92,7 @@ func (c *Core) Create(ctx context.Context, cfg ContainerConfig) (Container, erro
 	}
 	for _, ep := range eps {
 		got, err := c.ipam.allocate(ep.Network, ep.IPv4, ct.ID, ct.Name)
-		if err != nil && ep.IPv4 != "" && errors.Is(err, ErrAlreadyExists) && c.releaseGoneOutside(ctx, ep.Network, ep.IPv4) {
+		if err != nil && ep.IPv4 != "" && errors.Is(err, ErrAlreadyExists) && c.releaseGoneOutside(ctx, ct.ID, ep.Network, ep.IPv4) {
 			got, err = c.ipam.allocate(ep.Network, ep.IPv4, ct.ID, ct.Name)
 		}
 		if err != nil {
