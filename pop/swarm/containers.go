@@ -156,10 +156,9 @@ func restartPolicy() *swarm.RestartPolicy {
 // A failure is timed by the creation of the task that replaced it (Swarm
 // makes the replacement as it records the failure; after a failed start,
 // the next start makes it): a creation time is the manager's and never
-// changes. A task's Status.Timestamp is the clock
-// of the worker that ran it, the driver's clock may differ from a remote
-// manager's, and UpdatedAt moves whenever a worker reconnects and reports
-// its tasks again.
+// changes. A task's Status.Timestamp is the clock of the worker that ran
+// it, the driver's clock may differ from a remote manager's, and UpdatedAt
+// moves whenever a worker reconnects and reports its tasks again.
 func crashLoop(tasks []swarm.Task, cur *swarm.Task) (*swarm.Task, bool) {
 	var prev *swarm.Task
 	n := 0
@@ -397,8 +396,7 @@ func (p *Pop) update(ctx context.Context, f pop.Filter, fn func(*swarm.Service, 
 func (p *Pop) Start(ctx context.Context, f pop.Filter) (pop.Container, error) {
 	one := uint64(1)
 	// The tasks of earlier runs, by ID: the wait is for a new one. (Task
-	// times are the manager's clock, and a failed run's task may be a few
-	// hundred milliseconds old when the start is retried.)
+	// times are the manager's clock, not the driver's.)
 	before := map[string]bool{}
 	c, err := p.update(ctx, f, func(svc *swarm.Service, c pop.Container) error {
 		switch c.State {
