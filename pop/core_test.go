@@ -664,35 +664,10 @@ func TestOpenWarnsOnAnotherPopsNetwork(t *testing.T) {
 // record must not take the address from the outside holder, so deleting
 // the record does not free an address Docker still shows in use.
 func TestOutsideHolderKeepsAddressOfStoppedRecord(t *testing.T) {
-	b := newFakeBackend()
-	b.nets["n-adopted"] = NetworkStatus{ID: "n-adopted", Name: "private", Driver: "bridge",
-		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}, Containers: map[string]string{}}
-	cfg := Config{PopName: "unit", StorePath: filepath.Join(t.TempDir(), "pop.db"), ResyncInterval: time.Hour}
+	b, cfg, ct := stoppedRecord(t)
 	ctx := t.Context()
-	c, err := Open(ctx, cfg, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ct, err := c.Create(ctx, ContainerConfig{Name: "mine", Image: "busybox:latest"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ip := ct.Endpoints[0].IPv4
-	if _, err := c.Start(ctx, ByName("mine")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Stop(ctx, ByName("mine")); err != nil {
-		t.Fatal(err)
-	}
-	waitState(t, c, "mine", StateExited)
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	b.mu.Lock()
-	n := b.nets["n-adopted"]
-	n.Containers = map[string]string{"outside": ip}
-	b.nets["n-adopted"] = n
-	b.mu.Unlock()
+	setHolders(b, map[string]string{"outside": ip})
 
 	c2 := openFake(t, b, cfg)
 	if err := c2.Delete(ctx, ByName("mine")); err != nil {
@@ -762,11 +737,7 @@ func TestOutsideAddressFreedOnceDockerReleasesIt(t *testing.T) {
 	if _, err := c.Create(ctx, fixed); !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), "ep-e67e7ee0") {
 		t.Fatalf("create on an address Docker shows in use: %v, want AlreadyExists naming the holder", err)
 	}
-	b.mu.Lock()
-	n := b.nets["n-adopted"]
-	n.Containers = map[string]string{}
-	b.nets["n-adopted"] = n
-	b.mu.Unlock()
+	setHolders(b, map[string]string{})
 	ct, err := c.Create(ctx, fixed)
 	if err != nil || ct.Endpoints[0].IPv4 != "10.9.0.10" {
 		t.Fatalf("create once Docker released the address: %+v, %v; want 10.9.0.10", ct.Endpoints, err)
@@ -782,40 +753,12 @@ func TestOutsideAddressFreedOnceDockerReleasesIt(t *testing.T) {
 // review: the first version of the re-inspect handed it to the create,
 // and two of our containers held one IP.
 func TestGoneOutsideHolderGivesTheAddressBackToItsRecord(t *testing.T) {
-	b := newFakeBackend()
-	b.nets["n-adopted"] = NetworkStatus{ID: "n-adopted", Name: "private", Driver: "bridge",
-		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}, Containers: map[string]string{}}
-	cfg := Config{PopName: "unit", StorePath: filepath.Join(t.TempDir(), "pop.db"), ResyncInterval: time.Hour}
+	b, cfg, ct := stoppedRecord(t)
 	ctx := t.Context()
-	c, err := Open(ctx, cfg, b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ct, err := c.Create(ctx, ContainerConfig{Name: "mine", Image: "busybox:latest"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ip := ct.Endpoints[0].IPv4
-	if _, err := c.Start(ctx, ByName("mine")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := c.Stop(ctx, ByName("mine")); err != nil {
-		t.Fatal(err)
-	}
-	waitState(t, c, "mine", StateExited)
-	if err := c.Close(); err != nil {
-		t.Fatal(err)
-	}
-	setHolders := func(m map[string]string) {
-		b.mu.Lock()
-		n := b.nets["n-adopted"]
-		n.Containers = m
-		b.nets["n-adopted"] = n
-		b.mu.Unlock()
-	}
-	setHolders(map[string]string{"outside": ip})
+	setHolders(b, map[string]string{"outside": ip})
 	c2 := openFake(t, b, cfg)
-	setHolders(map[string]string{}) // the operator removes the outside container
+	setHolders(b, map[string]string{}) // the operator removes the outside container
 
 	thief, err := c2.Create(ctx, ContainerConfig{Name: "thief", Image: "busybox:latest",
 		Endpoints: []EndpointConfig{{Network: "private", IPv4: ip}}})
@@ -858,11 +801,7 @@ func TestOutsideAddressByIDAndInspectError(t *testing.T) {
 	}
 	defer c.Close()
 	ctx := t.Context()
-	fb.mu.Lock()
-	n := fb.nets["n-adopted"]
-	n.Containers = map[string]string{}
-	fb.nets["n-adopted"] = n
-	fb.mu.Unlock()
+	setHolders(fb, map[string]string{})
 	ct, err := c.Create(ctx, ContainerConfig{Name: "byid", Image: "busybox:latest", Endpoints: []EndpointConfig{{Network: "n-adopted", IPv4: "10.9.0.10"}}})
 	if err != nil || ct.Endpoints[0].IPv4 != "10.9.0.10" {
 		t.Fatalf("by ID: %+v %v", ct.Endpoints, err)
@@ -878,4 +817,46 @@ func TestOutsideAddressByIDAndInspectError(t *testing.T) {
 	if !errors.Is(err, ErrAlreadyExists) || !strings.Contains(err.Error(), ct.ID) {
 		t.Fatalf("own address: %v", err)
 	}
+}
+
+// stoppedRecord opens a Pop with a store on a fake engine whose default
+// network is "private" (n-adopted, 10.9.0.0/24), makes the VNFC "mine",
+// starts and stops it, and closes the Pop: the record keeps its address
+// for a restart.
+func stoppedRecord(t *testing.T) (*fakeBackend, Config, Container) {
+	t.Helper()
+	b := newFakeBackend()
+	b.nets["n-adopted"] = NetworkStatus{ID: "n-adopted", Name: "private", Driver: "bridge",
+		Subnets: []SubnetStatus{{CIDR: "10.9.0.0/24", Gateway: "10.9.0.1"}}, Containers: map[string]string{}}
+	cfg := Config{PopName: "unit", StorePath: filepath.Join(t.TempDir(), "pop.db"), ResyncInterval: time.Hour}
+	ctx := t.Context()
+	c, err := Open(ctx, cfg, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ct, err := c.Create(ctx, ContainerConfig{Name: "mine", Image: "busybox:latest"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Start(ctx, ByName("mine")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Stop(ctx, ByName("mine")); err != nil {
+		t.Fatal(err)
+	}
+	waitState(t, c, "mine", StateExited)
+	if err := c.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b, cfg, ct
+}
+
+// setHolders sets the containers Docker shows on the fake's default
+// network (container ID → address).
+func setHolders(b *fakeBackend, m map[string]string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := b.nets["n-adopted"]
+	n.Containers = m
+	b.nets["n-adopted"] = n
 }
